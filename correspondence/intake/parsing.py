@@ -329,10 +329,10 @@ def _attachment(part: Message, index: int) -> ParsedAttachment:
 def _attached_message(part: Message, index: int) -> ParsedAttachment:
     """A forwarded message/rfc822 part, kept whole as ``<subject>.eml``."""
     inner = next(_children(part), None)
-    content = _message_bytes(inner) if inner is not None else _payload_bytes(part)
+    content = message_bytes(inner) if inner is not None else _payload_bytes(part)
     subject = ""
     if inner is not None:
-        subject = normalise_space(decode_words(str(inner.get("subject", "") or "")))
+        subject = normalise_space(decode_words(next(iter(_raw_values(inner, "subject")), "")))
     stem = safe_filename(subject) or _filename(part).removesuffix(".eml")
     return ParsedAttachment(
         filename=f"{stem or f'message-{index + 1}'}.eml",
@@ -343,7 +343,8 @@ def _attached_message(part: Message, index: int) -> ParsedAttachment:
     )
 
 
-def _message_bytes(message: Message) -> bytes:
+def message_bytes(message: Message) -> bytes:
+    """The bytes of a parsed (sub)message, headers written back as received."""
     # refold_source="none" writes parsed headers back exactly as received.
     policy = message.policy
     if isinstance(policy, email.policy.EmailPolicy):
