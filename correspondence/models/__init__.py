@@ -1,0 +1,27 @@
+"""The data model of correspondence: the page tree of cases and everything around it."""
+
+from correspondence.models.cases import CaseCounter, CasePage, Channel, State, Urgency
+from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
+from correspondence.models.messages import Attachment, Message
+from correspondence.models.reference import Category, Department, Question, ResolutionType
+from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, YearPage
+
+__all__ = [
+    "Attachment",
+    "CaseCounter",
+    "CasePage",
+    "Category",
+    "Channel",
+    "Department",
+    "Mailbox",
+    "Message",
+    "MonthPage",
+    "PoolMembership",
+    "PoolPage",
+    "QuarantinedMessage",
+    "Question",
+    "ResolutionType",
+    "State",
+    "Urgency",
+    "YearPage",
+]

@@ -1,0 +1,163 @@
+"""The case: one request of one customer, a Wagtail page under its pool's month."""
+
+from django.conf import settings
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.models import Page
+
+from intranet.pages import StaffOnlyPageMixin
+
+
+class State(models.TextChoices):
+    NEW = "new", _("New")
+    TAKEN = "taken", _("Taken")
+    CONSULTATION = "consultation", _("In consultation")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PEC = "pec", _("PEC")
+    PHONE = "phone", _("Phone")
+    FAX = "fax", _("Fax")
+    POST = "post", _("Post")
+    COUNTER = "counter", _("Counter")
+
+
+class Urgency(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class CasePage(StaffOnlyPageMixin, Page):
+    """A case. Its state changes only through workflow services and the transition table.
+
+    Listings query the indexed columns below, never tree paths; the pool is denormalised
+    for that reason.
+    """
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    pool = models.ForeignKey(
+        "correspondence.PoolPage", on_delete=models.PROTECT, related_name="cases"
+    )
+    mailbox = models.ForeignKey(
+        "correspondence.Mailbox",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.NEW)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    category = models.ForeignKey(
+        "correspondence.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("category"),
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency, default=Urgency.NORMAL
+    )
+    customer_name = models.CharField(_("customer name"), max_length=255, blank=True)
+    customer_email = models.EmailField(_("customer e-mail"), max_length=320, blank=True)
+    customer_address = models.TextField(_("customer address"), blank=True)
+    subject = models.CharField(_("subject"), max_length=998, blank=True)
+    received_at = models.DateTimeField(
+        _("received at"), help_text=_("For PEC, the certified time.")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    first_reply_at = models.DateTimeField(_("first reply at"), null=True, blank=True)
+    worked_at = models.DateTimeField(_("worked at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    resolution_type = models.ForeignKey(
+        "correspondence.ResolutionType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("resolution type"),
+    )
+    resolution_text = models.TextField(_("resolution"), blank=True)
+    had_consultation = models.BooleanField(_("had a consultation"), default=False)
+    writes_after_close = models.PositiveIntegerField(_("customer wrote after closing"), default=0)
+    answers = models.JSONField(_("answers to questions"), default=dict, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("number", read_only=True), FieldPanel("state", read_only=True)],
+            heading=_("Case"),
+        ),
+        FieldPanel("category"),
+        FieldPanel("urgency"),
+        FieldPanel("customer_name"),
+        FieldPanel("customer_email"),
+        FieldPanel("customer_address"),
+        FieldPanel("subject"),
+    ]
+    parent_page_types = ["correspondence.MonthPage"]
+    subpage_types: list[str] = []
+    # Cases are searched with their own columns, never with Wagtail's search index,
+    # whose per-save cost grows with the whole index; the reference index is useless here.
+    search_fields: list = []
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["pool", "state", "received_at"], name="case_pool_state_received"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            models.Index(fields=["customer_email"], name="case_customer_email"),
+            models.Index(fields=["received_at"], name="case_received"),
+            models.Index(
+                fields=["pool", "received_at"],
+                name="case_untaken",
+                condition=models.Q(state="new", assignee__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}".strip()
+
+    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
+        from correspondence.selectors import case_timeline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["timeline"] = case_timeline(case=self)
+        return context
+
+    def serve(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        from workflow.permissions import require_case_permission
+
+        require_case_permission(request.user, "view_pool_cases", self)
+        return super().serve(request, *args, **kwargs)
+
+
+class CaseCounter(models.Model):
+    """The last number given in a pool and year; advanced by one atomic upsert."""
+
+    pool = models.ForeignKey("correspondence.PoolPage", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "year"], name="unique_case_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id}/{self.year}: {self.last}"

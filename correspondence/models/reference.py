@@ -1,0 +1,115 @@
+"""Reference data editors manage: departments, categories and questions, resolution types."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.models import Orderable
+
+
+class Department(models.Model):
+    """Another department a case can be sent to for consultation."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    emails = models.TextField(_("e-mail addresses"), help_text=_("One per line."))
+    response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=3)
+    active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("emails"),
+        FieldPanel("response_days"),
+        FieldPanel("active"),
+    ]
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def email_list(self) -> list[str]:
+        return [e.strip() for e in self.emails.splitlines() if e.strip()]
+
+
+class Category(ClusterableModel):
+    """A kind of request, with its own questions; optional pool restricts where it is offered."""
+
+    name = models.CharField(_("name"), max_length=255)
+    pool = models.ForeignKey(
+        "correspondence.PoolPage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("pool"),
+        help_text=_("Empty: offered in every pool."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("pool"),
+        FieldPanel("active"),
+        InlinePanel("questions", label=_("Questions")),
+    ]
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "name"], name="unique_category_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(Orderable):
+    """A custom question answered by the operator; a required one blocks closing."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        CHOICE = "choice", _("Choice from a list")
+        YES_NO = "yes_no", _("Yes / no")
+
+    category = ParentalKey(Category, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("question"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.TEXT)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One per line."))
+    required = models.BooleanField(_("required to close"), default=False)
+
+    panels = [
+        FieldPanel("key"),
+        FieldPanel("label"),
+        FieldPanel("kind"),
+        FieldPanel("choices"),
+        FieldPanel("required"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ResolutionType(models.Model):
+    """How a case ended ("answered", "refused", "duplicate"…), chosen when closing."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("resolution type")
+        verbose_name_plural = _("resolution types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

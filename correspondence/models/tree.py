@@ -1,0 +1,158 @@
+"""The page tree: intranet home → pool → year → month → case."""
+
+from django.conf import settings
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.models import Page
+
+from intranet.pages import StaffOnlyPageMixin
+
+
+class PoolPage(StaffOnlyPageMixin, Page):
+    """A topic pool ("Sinistri", "Pagamenti"): the unit of routing and of permissions."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=6,
+        unique=True,
+        help_text=_("2-6 capital letters that start every case number, e.g. SIN."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    addresses = models.TextField(
+        _("addresses"),
+        blank=True,
+        help_text=_("Addresses that feed this pool, one per line (routing by recipient)."),
+    )
+    urgency_first = models.BooleanField(
+        _("urgent cases first"),
+        default=False,
+        help_text=_("Take next hands out urgent cases before older ones."),
+    )
+    response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=5)
+    auto_reply_enabled = models.BooleanField(_("send auto-reply"), default=True)
+    auto_reply_subject = models.CharField(
+        _("auto-reply subject"),
+        max_length=255,
+        default=_("We have received your message [{number}]"),
+    )
+    auto_reply_body = models.TextField(
+        _("auto-reply text"),
+        default=_(
+            "Good morning,\n\nwe have received your message and registered it as case "
+            "{number}. Please quote this number in any further correspondence.\n\n"
+            "Kind regards"
+        ),
+        help_text=_("{number} is replaced by the case number, {subject} by the subject."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("code"),
+        FieldPanel("description"),
+        FieldPanel("addresses"),
+        FieldPanel("urgency_first"),
+        FieldPanel("response_days"),
+        MultiFieldPanel(
+            [
+                FieldPanel("auto_reply_enabled"),
+                FieldPanel("auto_reply_subject"),
+                FieldPanel("auto_reply_body"),
+            ],
+            heading=_("Auto-reply"),
+        ),
+    ]
+    parent_page_types = ["intranet.IntranetHomePage"]
+    subpage_types = ["correspondence.YearPage"]
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("pool")
+        verbose_name_plural = _("pools")
+        permissions = [
+            ("view_pool_cases", _("See the cases of the pool")),
+            ("work_pool_cases", _("Take and work the cases of the pool")),
+            ("lead_pool", _("Route, reassign and approve in the pool")),
+            ("register_pool_cases", _("Register phone, fax, post and counter requests")),
+            ("export_pool_cases", _("Export the pool's reports")),
+        ]
+
+    def address_list(self) -> list[str]:
+        return [a.strip().lower() for a in self.addresses.splitlines() if a.strip()]
+
+    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
+        from correspondence.selectors import pool_case_list
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(pool_case_list(user=request.user, pool=self, params=request.GET))
+        return context
+
+    def serve(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        from workflow.permissions import require_pool_permission
+
+        require_pool_permission(request.user, "view_pool_cases", self)
+        return super().serve(request, *args, **kwargs)
+
+
+class YearPage(StaffOnlyPageMixin, Page):
+    """Holds one pool's cases of one year, so no parent grows without bound."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    parent_page_types = ["correspondence.PoolPage"]
+    subpage_types = ["correspondence.MonthPage"]
+    search_fields: list = []
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("year")
+
+
+class MonthPage(StaffOnlyPageMixin, Page):
+    """Holds one pool's cases of one month."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    parent_page_types = ["correspondence.YearPage"]
+    subpage_types = ["correspondence.CasePage"]
+    search_fields: list = []
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("month")
+
+
+class PoolMembership(models.Model):
+    """A user works in a pool; take-next serves pools by ascending priority number."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pool_memberships"
+    )
+    pool = models.ForeignKey(PoolPage, on_delete=models.CASCADE, related_name="memberships")
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=1, help_text=_("1 is served first.")
+    )
+
+    class Meta:
+        verbose_name = _("pool membership")
+        verbose_name_plural = _("pool memberships")
+        ordering = ["priority", "pool__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "pool"], name="unique_pool_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.pool} ({self.priority})"
+
+
+class PoolUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's per-pool permission of a user, with a real foreign key."""
+
+    content_object = models.ForeignKey(PoolPage, on_delete=models.CASCADE)
+
+
+class PoolGroupObjectPermission(GroupObjectPermissionBase):
+    """django-guardian's per-pool permission of a group: the usual way pools are granted."""
+
+    content_object = models.ForeignKey(PoolPage, on_delete=models.CASCADE)

@@ -1,0 +1,1 @@
+"""Writes of correspondence: every change goes through these services."""

@@ -1,0 +1,74 @@
+"""The Wagtail admin for editors and administrators: snippets and log actions."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from correspondence.models import Category, Department, Mailbox, QuarantinedMessage, ResolutionType
+
+
+class MailboxViewSet(SnippetViewSet):
+    model = Mailbox
+    icon = "mail"
+    list_display = ["name", "address", "pool", "kind", "active", "last_success_at", "last_error"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "address"]
+
+
+class QuarantineViewSet(SnippetViewSet):
+    model = QuarantinedMessage
+    icon = "warning"
+    list_display = ["mailbox", "reason", "status", "created_at"]
+    list_filter = ["status", "mailbox"]
+    inspect_view_enabled = True
+
+
+class DepartmentViewSet(SnippetViewSet):
+    model = Department
+    icon = "group"
+    list_display = ["name", "response_days", "active"]
+
+
+class CategoryViewSet(SnippetViewSet):
+    model = Category
+    icon = "tag"
+    list_display = ["name", "pool", "active"]
+
+
+class ResolutionTypeViewSet(SnippetViewSet):
+    model = ResolutionType
+    icon = "success"
+    list_display = ["name", "active"]
+
+
+class CorrespondenceViewSetGroup(SnippetViewSetGroup):
+    items = (
+        MailboxViewSet,
+        QuarantineViewSet,
+        DepartmentViewSet,
+        CategoryViewSet,
+        ResolutionTypeViewSet,
+    )
+    menu_icon = "mail"
+    menu_label = _("Correspondence")
+    menu_name = "correspondence"
+
+
+register_snippet(CorrespondenceViewSetGroup)
+
+LOG_ACTIONS = {
+    "correspondence.case.create": (_("Case created"), _("Case created")),
+    "correspondence.case.message": (_("Message added"), _("Message added")),
+    "correspondence.case.customer_wrote": (_("Customer wrote"), _("Customer wrote")),
+    "correspondence.case.take": (_("Taken"), _("Taken")),
+    "correspondence.case.release": (_("Returned to the pool"), _("Returned to the pool")),
+    "correspondence.case.close": (_("Closed"), _("Closed")),
+    "correspondence.case.reopen": (_("Reopened"), _("Reopened")),
+}
+
+
+@hooks.register("register_log_actions")
+def register_case_log_actions(actions: object) -> None:
+    for action, (label, message) in LOG_ACTIONS.items():
+        actions.register_action(action, label, message)  # type: ignore[attr-defined]

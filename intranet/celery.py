@@ -1,0 +1,13 @@
+"""The Celery app: intake, outbox and periodic queues, JSON only, settings from Django."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intranet.settings.dev")
+
+app = Celery("intranet")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("intake"), Queue("outbox"), Queue("periodic"))
+app.autodiscover_tasks()

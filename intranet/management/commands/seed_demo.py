@@ -1,0 +1,178 @@
+"""Loads the demo: pools, groups, users, mailboxes reading local folders, reference data.
+
+Idempotent: running it again changes nothing that exists and adds what is missing.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from correspondence.models import Department, Mailbox, PoolMembership, PoolPage, ResolutionType
+from intranet.models import IntranetHomePage, UserProfile
+from workflow import permissions
+
+DEMO_MAIL = Path(settings.BASE_DIR) / "fixtures" / "demo" / "mail"
+POOLS = [
+    # title, code, slug, address, PEC?
+    ("Sinistri", "SIN", "sinistri", "sinistri@assicura.example.it", False),
+    ("Pagamenti", "PAG", "pagamenti", "pagamenti@assicura.example.it", False),
+    ("Reclami", "REC", "reclami", "reclami@pec.assicura.example.it", True),
+]
+# username, first, last, pools (slug, priority, leader?), extra
+USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] = [
+    ("admin", "Anna", "Amministratrice", [], {"is_superuser": True, "is_staff": True}),
+    ("editor", "Enrico", "Editor", [], {"is_staff": True, "group": "Editors"}),
+    ("manager", "Maria", "Manager", [], {"group": "Managers"}),
+    ("leader.sinistri", "Luca", "Leone", [("sinistri", 1, True), ("reclami", 2, True)], {}),
+    (
+        "op.sinistri",
+        "Ola",
+        "Nowak",
+        [("sinistri", 1, False), ("reclami", 2, False)],
+        {"language": "pl"},
+    ),
+    (
+        "junior.sinistri",
+        "Ioana",
+        "Popescu",
+        [("sinistri", 1, False)],
+        {"needs_approval": True, "language": "ro"},
+    ),
+    ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {}),
+]
+OPERATOR_PERMS = [permissions.VIEW, permissions.WORK]
+LEADER_PERMS = list(permissions.POOL_PERMISSIONS)
+MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
+
+
+class Command(BaseCommand):
+    help = "Loads the demo data (idempotent). Refused where demo users are not allowed."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not getattr(settings, "CORRISPONDENZA_ALLOW_DEMO", False):
+            raise CommandError("These settings do not allow demo users (production?).")
+        password = os.environ.get("DEMO_PASSWORD", "demo")
+        with transaction.atomic():
+            home = self.home_page()
+            pools = {
+                slug: self.pool(home, title, code, slug, address)
+                for title, code, slug, address, _pec in POOLS
+            }
+            self.groups(pools)
+            self.users(pools, password)
+            self.reference_data()
+        for title, _code, slug, address, pec in POOLS:
+            self.mailbox(pools[slug], title, slug, address, pec)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def home_page(self) -> IntranetHomePage:
+        home = IntranetHomePage.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            # Wagtail's migrations leave a plain "Welcome" page where our home goes.
+            for page in root.get_children().exact_type(Page):
+                if page.numchild == 0:
+                    page.delete()
+            home = root.add_child(instance=IntranetHomePage(title="Corrispondenza", slug="home"))
+        Site.objects.update_or_create(
+            is_default_site=True,
+            defaults={"hostname": "localhost", "root_page": home, "site_name": "Corrispondenza"},
+        )
+        return home
+
+    def pool(
+        self, home: IntranetHomePage, title: str, code: str, slug: str, address: str
+    ) -> PoolPage:
+        pool = PoolPage.objects.filter(code=code).first()
+        if pool is None:
+            pool = home.add_child(
+                instance=PoolPage(title=title, slug=slug, code=code, addresses=address)
+            )
+        return pool
+
+    def groups(self, pools: dict[str, PoolPage]) -> None:
+        for pool in pools.values():
+            for suffix, perms in (("operators", OPERATOR_PERMS), ("team leaders", LEADER_PERMS)):
+                group, _ = Group.objects.get_or_create(name=f"{pool.title} {suffix}")
+                for perm in perms:
+                    permissions.pool_permission_grant(group=group, perm=perm, pool=pool)
+            managers, _ = Group.objects.get_or_create(name="Managers")
+            for perm in MANAGER_PERMS:
+                permissions.pool_permission_grant(group=managers, perm=perm, pool=pool)
+        editors, _ = Group.objects.get_or_create(name="Editors")
+        editors.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label__in=["correspondence", "wagtailadmin"],
+                codename__regex=r"^(access_admin|(add|change|delete|view)_"
+                r"(mailbox|department|category|question|resolutiontype))$",
+            )
+        )
+
+    def users(self, pools: dict[str, PoolPage], password: str) -> None:
+        for username, first, last, memberships, extra in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username,
+                    email=f"{username}@assicura.example.it",
+                    password=password,
+                    first_name=first,
+                    last_name=last,
+                    is_superuser=extra.get("is_superuser", False),
+                    is_staff=extra.get("is_staff", False),
+                )
+            UserProfile.objects.get_or_create(
+                user=user,
+                defaults={
+                    "needs_approval": extra.get("needs_approval", False),
+                    "language": extra.get("language", ""),
+                    "signature": f"{first} {last}\nAssicura S.p.A.",
+                },
+            )
+            if "group" in extra:
+                user.groups.add(Group.objects.get(name=extra["group"]))
+            for slug, priority, leader in memberships:
+                pool = pools[slug]
+                PoolMembership.objects.get_or_create(
+                    user=user, pool=pool, defaults={"priority": priority}
+                )
+                role = "team leaders" if leader else "operators"
+                user.groups.add(Group.objects.get(name=f"{pool.title} {role}"))
+
+    def reference_data(self) -> None:
+        for name in ("Risposta inviata", "Respinta", "Duplicato", "Inoltrata ad altro ufficio"):
+            ResolutionType.objects.get_or_create(name=name)
+        for name, emails, days in (
+            ("Ufficio legale", "legale@assicura.example.it", 3),
+            ("Liquidazione danni", "liquidazione@assicura.example.it", 5),
+            ("Contabilità", "contabilita@assicura.example.it", 2),
+        ):
+            Department.objects.get_or_create(
+                name=name, defaults={"emails": emails, "response_days": days}
+            )
+
+    def mailbox(self, pool: PoolPage, title: str, slug: str, address: str, pec: bool) -> None:
+        if Mailbox.objects.filter(slug=slug).exists():
+            return
+        folder = Path(settings.DATA_DIR) / "demo-mail" / slug
+        folder.mkdir(parents=True, exist_ok=True)
+        Mailbox.objects.create(
+            name=f"{title} (demo)",
+            slug=slug,
+            pool=pool,
+            address=address,
+            kind=Mailbox.Kind.PEC if pec else Mailbox.Kind.ORDINARY,
+            protocol=Mailbox.Protocol.DIRECTORY,
+            directory=str(folder),
+            start_from=Mailbox.StartFrom.ALL,
+        )
+        # Only when the mailbox is first made, so a second seeding never re-delivers mail.
+        for source in sorted((DEMO_MAIL / slug).glob("*.eml")):
+            shutil.copy(source, folder / source.name)

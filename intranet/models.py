@@ -1,0 +1,63 @@
+"""The intranet home page and the staff's profiles."""
+
+from django.conf import settings
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from intranet.pages import StaffOnlyPageMixin
+
+
+class IntranetHomePage(StaffOnlyPageMixin, Page):
+    """The staff's start page: their pools and their work."""
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["correspondence.PoolPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("intranet home page")
+
+    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
+        from correspondence.selectors import home_overview
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_overview(user=request.user))
+        return context
+
+
+class UserProfile(models.Model):
+    """What the intranet knows of a member of staff beyond their login."""
+
+    class Presence(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        BUSY = "busy", _("Busy")
+        DO_NOT_DISTURB = "dnd", _("Do not disturb")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    needs_approval = models.BooleanField(
+        _("replies need approval"),
+        default=False,
+        help_text=_("Replies of this operator leave only after a team leader approves them."),
+    )
+    signature = models.TextField(_("signature"), blank=True)
+    signature_image = models.ImageField(
+        _("signature image (JPG)"), upload_to="signatures/", blank=True
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence, default=Presence.OFFLINE
+    )
+    presence_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,26 @@
+"""Local development and the one-command demo: SQLite and a broker that needs no server."""
+
+import os
+
+from intranet.settings.base import *  # noqa: F403
+from intranet.settings.base import DATA_DIR
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-not-secret-" + "x" * 40)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+# The filesystem transport lets real worker and beat processes exchange tasks
+# through a folder: no Redis needed for the demo.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+_BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_BROKER_DIR / "out"),
+    "data_folder_out": str(_BROKER_DIR / "out"),
+    "processed_folder": str(_BROKER_DIR / "processed"),
+    "store_processed": False,
+}
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "sent-mail")

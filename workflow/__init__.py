@@ -1,0 +1,1 @@
+"""The case lifecycle: transitions, take-next, rules, approval, consultation, deadlines."""

@@ -1,0 +1,74 @@
+"""Every "may this user do X in this pool" question, answered in one place.
+
+Permissions are django-guardian object permissions on pools, granted to groups. Every
+query of cases (lists, search, case page, attachment download, export) starts from
+`cases_visible_to`, so a user of one pool never reaches another pool's cases.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.db.models import QuerySet
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from correspondence.errors import CaseActionDenied
+from correspondence.models import CasePage, PoolPage
+
+VIEW = "view_pool_cases"
+WORK = "work_pool_cases"
+LEAD = "lead_pool"
+REGISTER = "register_pool_cases"
+EXPORT = "export_pool_cases"
+POOL_PERMISSIONS = (VIEW, WORK, LEAD, REGISTER, EXPORT)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _qualified(perm: str) -> str:
+    if perm not in POOL_PERMISSIONS:
+        raise ValueError(f"unknown pool permission {perm!r}")
+    return f"correspondence.{perm}"
+
+
+def pools_for(user: User, perm: str = VIEW) -> QuerySet[PoolPage]:
+    """The pools in which the user holds the permission (all of them for a superuser)."""
+    qualified = _qualified(perm)
+    if not user.is_authenticated or not user.is_active:
+        return PoolPage.objects.none()
+    if getattr(user, "is_superuser", False):
+        return PoolPage.objects.all()
+    return get_objects_for_user(
+        user, qualified, klass=PoolPage, accept_global_perms=False, with_superuser=False
+    )
+
+
+def may(user: User, perm: str, pool: PoolPage) -> bool:
+    """Whether the user holds the permission in this pool."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return pools_for(user, perm).filter(pk=pool.pk).exists()
+
+
+def cases_visible_to(user: User) -> QuerySet[CasePage]:
+    """Every case the user may see: the cases of the pools where they hold VIEW."""
+    return CasePage.objects.filter(pool__in=pools_for(user, VIEW))
+
+
+def require_pool_permission(user: User, perm: str, pool: PoolPage) -> None:
+    """Raises CaseActionDenied unless the user holds the permission in the pool."""
+    if not may(user, perm, pool):
+        raise CaseActionDenied(f"You may not do this in the pool {pool.title}.")
+
+
+def require_case_permission(user: User, perm: str, case: CasePage) -> None:
+    """Raises CaseActionDenied unless the user holds the permission in the case's pool."""
+    if not may(user, perm, case.pool):
+        raise CaseActionDenied(f"You may not do this on case {case.number}.")
+
+
+def pool_permission_grant(*, group: Group, perm: str, pool: PoolPage) -> None:
+    """Grants the group a permission in one pool."""
+    assign_perm(_qualified(perm), group, pool)
+
+
+def pool_permission_revoke(*, group: Group, perm: str, pool: PoolPage) -> None:
+    """Withdraws a group's permission in one pool."""
+    remove_perm(_qualified(perm), group, pool)
