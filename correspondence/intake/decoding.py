@@ -102,6 +102,8 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     codec = normalise_charset(declared)
     if data.isascii():
         return data.decode("ascii"), ""
+    if (declared or "").strip().strip("\"'").lower() in {"us-ascii", "ascii"}:
+        codec = ""  # 8-bit bytes prove the declaration wrong: guess among the 8-bit charsets
     if codec and codec not in {"utf-8", "utf_8"} and _is_single_byte(codec):
         try:
             text = data.decode("utf-8")
