@@ -171,13 +171,21 @@ def _read_informal(msg: ParsedMessage) -> Bounce:
         if address.lower() != own
     ]
     status = re.search(r"\b([245]\.\d{1,3}\.\d{1,3})\b", msg.text)
-    diagnostic = re.search(r"^.*\b[45]\d\d[ -](?:[245]\.\d+\.\d+ )?.*$", msg.text, re.MULTILINE)
     return Bounce(
         original_message_ids=_unique(original_ids),
         recipients=_unique(recipients),
         status=status.group(1) if status else "",
-        diagnostic=" ".join(diagnostic.group(0).split()) if diagnostic else "",
+        diagnostic=_informal_diagnostic(msg.text),
     )
+
+
+def _informal_diagnostic(text: str) -> str:
+    """The SMTP reply line, else the line after the first ``<address>:`` (qmail)."""
+    smtp = re.search(r"^.*\b[45]\d\d[ -](?:[245]\.\d+\.\d+ )?.*$", text, re.MULTILINE)
+    if smtp:
+        return " ".join(smtp.group(0).split())
+    after = re.search(r"^<?[^\s<>]+@[^\s<>]+>?:\s*\n(.+)$", text, re.MULTILINE)
+    return " ".join(after.group(1).split()) if after else ""
 
 
 def _unique(values: list[str]) -> list[str]:
