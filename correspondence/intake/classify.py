@@ -130,7 +130,12 @@ def _collect_status_fields(part: Message, fields: dict[str, list[str]]) -> None:
     """message/delivery-status: blocks of ``Field: value`` lines (per message, per recipient)."""
     payload = part.get_payload()
     blocks = payload if isinstance(payload, list) else []
-    text = "\n\n".join(b.as_string() for b in blocks if isinstance(b, Message))
+    # Read the parsed blocks' raw fields: re-serialising them can fail on mangled input.
+    text = "\n\n".join(
+        "\n".join(f"{name}: {value}" for name, value in block.raw_items())
+        for block in blocks
+        if isinstance(block, Message)
+    )
     if not blocks:
         raw = part.get_payload(decode=True)
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(payload)

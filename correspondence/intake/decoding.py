@@ -64,7 +64,7 @@ def normalise_charset(name: str | None) -> str:
         return _ALIASES[cleaned]
     try:
         return codecs.lookup(cleaned).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return ""
 
 

@@ -9,6 +9,7 @@ only input that is not mail at all raises :class:`UnparseableMessage`.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import email.utils
 import mimetypes
@@ -349,7 +350,18 @@ def message_bytes(message: Message) -> bytes:
     policy = message.policy
     if isinstance(policy, email.policy.EmailPolicy):
         policy = policy.clone(refold_source="none")
-    return message.as_bytes(policy=policy)
+    failures = (UnicodeError, LookupError, ValueError, TypeError, email.errors.MessageError)
+    try:
+        return message.as_bytes(policy=policy)
+    except failures:
+        pass
+    try:
+        # Headers the generator cannot re-encode (mangled 8-bit): keep them raw.
+        text = message.as_string(policy=email.policy.compat32)
+    except failures:
+        # Not even compat32 can write it back: keep the raw headers as evidence.
+        text = "".join(f"{name}: {value}\n" for name, value in message.raw_items())
+    return text.encode("utf-8", errors="surrogateescape")
 
 
 def _tnef_attachments(part: Message, body: _Body) -> list[ParsedAttachment]:
@@ -363,7 +375,9 @@ def _tnef_attachments(part: Message, body: _Body) -> list[ParsedAttachment]:
         files = [(str(_tnef_name(a)), bytes(a.data)) for a in tnef.attachments if a.data]
     except ImportError:
         return [fallback]
-    except (ValueError, LookupError, struct.error, AttributeError, TypeError) as error:
+    # tnefparse fails on corrupt data with whatever its code trips over
+    # (NameError: an attachment attribute before any attachment).
+    except (ValueError, LookupError, struct.error, AttributeError, TypeError, NameError) as error:
         body.defects.append(f"winmail.dat kept undecoded: {error!r}")
         return [fallback]
     if not tnef.attachments and not files:

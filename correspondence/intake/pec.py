@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import Message
 from enum import StrEnum
 
-from correspondence.intake.decoding import decode_words, normalise_space
+from correspondence.intake.decoding import decode_bytes, decode_words, normalise_space
 from correspondence.intake.parsing import message_bytes, message_ids
 
 
@@ -130,7 +130,7 @@ def _pec_parts(message: Message) -> _Parts:
         elif ctype in _SIGNATURE_TYPES or name == "smime.p7s":
             parts.signature = _payload(part)
         elif ctype == "text/plain" and not parts.text and not name:
-            parts.text = _payload(part).decode(part.get_content_charset() or "utf-8", "replace")
+            parts.text = decode_bytes(_payload(part), part.get_content_charset())[0]
     return parts
 
 
@@ -189,7 +189,7 @@ def _read_daticert(data: bytes) -> _Daticert | None:
         return None
     try:
         root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, LookupError, ValueError):  # LookupError: unknown encoding
         return None
     return _Daticert(
         tipo=root.get("tipo", "").strip().lower(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -115,3 +116,40 @@ def test_too_large_and_unparseable() -> None:
         parse_message(b"")
     with pytest.raises(UnparseableMessage):
         parse_message(b"this is not an e-mail at all\r\n")
+
+
+def test_corrupted_corpus_messages_never_crash_intake() -> None:
+    """Truncated or bit-flipped mail is quarantined by reason, never by a crash."""
+    import random
+    from pathlib import Path
+
+    from correspondence.intake.understand import understand
+
+    corpus = sorted((Path(__file__).resolve().parents[3] / "fixtures" / "mail").glob("*.eml"))
+    rng = random.Random(20260302)
+    for _ in range(150):
+        raw = bytearray(rng.choice(corpus).read_bytes())
+        if rng.random() < 0.3:
+            raw = raw[: rng.randrange(len(raw))]
+        else:
+            for _ in range(rng.randint(1, 30)):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+        with contextlib.suppress(MessageTooLarge, UnparseableMessage):
+            understand(bytes(raw))
+
+
+def test_corrupt_daticert_and_winmail_are_tolerated() -> None:
+    from correspondence.intake.pec import read_pec
+
+    raw = (
+        b"From: posta-certificata@pec.example.it\r\nX-Ricevuta: accettazione\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b'--b\r\nContent-Type: application/xml; name="daticert.xml"\r\n\r\n'
+        b'<?xml version="1.0" encoding="XTF-8"?><postacert tipo="accettazione"/>\r\n'
+        b'--b\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\neJ8+IgEAAQYQAAAAAQAAAAAAAA==\r\n--b--\r\n"
+    )
+    envelope = read_pec(raw)
+    assert envelope is not None and envelope.info.identificativo == ""
+    msg = parse_message(raw)
+    assert [a.filename for a in msg.attachments] == ["daticert.xml", "winmail.dat"]
