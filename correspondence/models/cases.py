@@ -1,8 +1,10 @@
 """The case: one request of one customer, a Wagtail page under its pool's month."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
@@ -142,11 +144,10 @@ class CasePage(StaffOnlyPageMixin, Page):
         context["timeline"] = case_timeline(case=self)
         return context
 
-    def serve(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        from workflow.permissions import require_case_permission
+    def require_access(self, user: Any) -> None:
+        from workflow.permissions import VIEW, require_case_permission
 
-        require_case_permission(request.user, "view_pool_cases", self)
-        return super().serve(request, *args, **kwargs)
+        require_case_permission(user, VIEW, self)
 
 
 class CaseCounter(models.Model):

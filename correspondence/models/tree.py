@@ -1,8 +1,10 @@
 """The page tree: intranet home → pool → year → month → case."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -89,11 +91,10 @@ class PoolPage(StaffOnlyPageMixin, Page):
         context.update(pool_case_list(user=request.user, pool=self, params=request.GET))
         return context
 
-    def serve(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        from workflow.permissions import require_pool_permission
+    def require_access(self, user: Any) -> None:
+        from workflow.permissions import VIEW, require_pool_permission
 
-        require_pool_permission(request.user, "view_pool_cases", self)
-        return super().serve(request, *args, **kwargs)
+        require_pool_permission(user, VIEW, self)
 
 
 class YearPage(StaffOnlyPageMixin, Page):

@@ -1,6 +1,7 @@
 """Tests: PostgreSQL from DATABASE_URL (started by .ci/test), fast hashing, eager nothing."""
 
 import os
+import tempfile
 
 from intranet.settings.base import *  # noqa: F403
 
@@ -15,3 +16,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+MEDIA_ROOT = tempfile.mkdtemp(prefix="corrispondenza-test-media-")
