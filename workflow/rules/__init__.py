@@ -1,0 +1,1 @@
+"""Assignment rules that team leaders write for their pools."""
