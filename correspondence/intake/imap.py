@@ -1,0 +1,289 @@
+"""Reading an IMAP mailbox: new messages by UID, each filed once, then left, flagged or moved.
+
+The mailbox remembers the folder's UIDVALIDITY and the last UID it filed. ``last_uid``
+advances after each message is filed (and flagged or moved), so a dropped connection or a
+killed worker reads again at most the unfinished message, which the pipeline then
+recognises as already received. Every network, protocol, login or secret failure becomes
+:class:`MailboxUnavailable` naming the server and the step that failed; a message that
+cannot be understood is the pipeline's business (quarantine), and the mailbox goes on.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from imapclient import DELETED, SEEN, IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from correspondence.errors import MailboxUnavailable, SecretUnavailable
+from correspondence.intake.fetch import FetchSummary
+from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.models import Mailbox
+
+logger = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 30
+# After a UIDVALIDITY change, mail that reached the folder this long before our last
+# successful read is read again (the pipeline ignores what it already filed); older mail
+# is history, and re-reading it would flood the team.
+UIDVALIDITY_RESET_MARGIN = timedelta(days=1)
+# What "the server failed us" looks like: sockets, TLS, timeouts, IMAP NO/BAD/BYE, secrets.
+IMAP_FAILURES: tuple[type[Exception], ...] = (OSError, IMAPClientError, SecretUnavailable)
+
+
+def _ignore(_value: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    """Hooks for a caller showing progress: the number of messages to read, then each result."""
+
+    on_total: Callable[[int], None] = _ignore
+    on_result: Callable[[IngestResult], None] = _ignore
+
+
+@contextmanager
+def imap_errors(mailbox: Mailbox, action: str) -> Iterator[None]:
+    """Turns a network, protocol or secret failure into MailboxUnavailable saying what failed."""
+    try:
+        yield
+    except IMAP_FAILURES as exc:
+        raise MailboxUnavailable(
+            f"IMAP {mailbox.imap_host}:{mailbox.imap_port}: {action} failed: {_reason(exc)}"
+        ) from exc
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    # imaplib quotes the server's answer as a bytes literal: b'[AUTHENTICATIONFAILED] ...'
+    quoted = re.fullmatch(r"b(['\"])(.*)\1", text)
+    return quoted[2] if quoted else text
+
+
+def imap_connect(*, mailbox: Mailbox) -> IMAPClient:
+    """A logged-in connection (TLS, STARTTLS or plain, as configured).
+
+    Raises MailboxUnavailable when connecting, securing or logging in fails.
+    """
+    security = mailbox.imap_security
+    with imap_errors(mailbox, "connecting"):
+        client = IMAPClient(
+            mailbox.imap_host,
+            port=mailbox.imap_port,
+            ssl=security == Mailbox.Security.TLS,
+            timeout=TIMEOUT_SECONDS,
+        )
+    client.normalise_times = False  # INTERNALDATE as an aware datetime
+    try:
+        if security == Mailbox.Security.STARTTLS:
+            with imap_errors(mailbox, "STARTTLS"):
+                client.starttls()
+        with imap_errors(mailbox, "reading the password"):
+            password = mailbox.imap_password()
+        with imap_errors(mailbox, f"login as {mailbox.imap_user}"):
+            client.login(mailbox.imap_user, password)
+    except MailboxUnavailable:
+        _close(client)
+        raise
+    return client
+
+
+@contextmanager
+def imap_session(mailbox: Mailbox) -> Iterator[IMAPClient]:
+    """A logged-in connection, logged out at the end (just closed after a failure)."""
+    client = imap_connect(mailbox=mailbox)
+    try:
+        yield client
+    except BaseException:
+        _close(client)
+        raise
+    with suppress(*IMAP_FAILURES):
+        client.logout()
+
+
+def _close(client: IMAPClient) -> None:
+    # After a failure the server may not answer: close the socket without talking.
+    with suppress(OSError):
+        client.shutdown()
+
+
+def imap_fetch(
+    *,
+    mailbox: Mailbox,
+    batch_size: int = 100,
+    since: date | None = None,
+    progress: FetchProgress | None = None,
+) -> FetchSummary:
+    """Files every new message of the mailbox's folder, oldest UID first.
+
+    ``since`` reads again everything that reached the folder on or after that date (a
+    back-fill from the command line); the pipeline ignores what it already filed.
+    Raises MailboxUnavailable when the mailbox is misconfigured or the server fails us.
+    """
+    _settings_check(mailbox)
+    progress = progress or FetchProgress()
+    summary = FetchSummary()
+    with imap_session(mailbox) as client:
+        status = _folder_select(client, mailbox)
+        _position_update(client, mailbox, status)
+        uids = _uids_to_read(client, mailbox, since)
+        progress.on_total(len(uids))
+        for start in range(0, len(uids), batch_size):
+            batch = uids[start : start + batch_size]
+            _batch_file(client, mailbox, batch, summary, progress)
+    return summary
+
+
+def _settings_check(mailbox: Mailbox) -> None:
+    problem = ""
+    if not mailbox.imap_host:
+        problem = "no IMAP host is configured"
+    elif mailbox.after_processing == Mailbox.AfterProcessing.MOVE and not (
+        mailbox.processed_folder
+    ):
+        problem = "processed messages should be moved, but no processed folder is configured"
+    elif mailbox.start_from == Mailbox.StartFrom.DATE and mailbox.start_date is None:
+        problem = "reading should start from a date, but no start date is configured"
+    if problem:
+        raise MailboxUnavailable(f"mailbox {mailbox.slug}: {problem}")
+
+
+def _folder_select(client: IMAPClient, mailbox: Mailbox) -> dict[bytes, Any]:
+    leave = mailbox.after_processing == Mailbox.AfterProcessing.LEAVE
+    with imap_errors(mailbox, f"opening the folder {mailbox.imap_folder}"):
+        moving = mailbox.after_processing == Mailbox.AfterProcessing.MOVE
+        if moving and not client.folder_exists(mailbox.processed_folder):
+            client.create_folder(mailbox.processed_folder)
+        status: dict[bytes, Any] = client.select_folder(mailbox.imap_folder, readonly=leave)
+    return status
+
+
+def _position_update(client: IMAPClient, mailbox: Mailbox, status: dict[bytes, Any]) -> None:
+    """Stores the folder's UIDVALIDITY; on a first read or a change, where to start.
+
+    A new UIDVALIDITY means every UID changed: the old last_uid means nothing any more.
+    """
+    uidvalidity = int(status[b"UIDVALIDITY"])
+    if mailbox.uidvalidity == uidvalidity:
+        return
+    reset = mailbox.uidvalidity is not None
+    if reset:
+        logger.warning(
+            "mailbox %s: UIDVALIDITY changed from %s to %s, reading the folder again",
+            mailbox.slug,
+            mailbox.uidvalidity,
+            uidvalidity,
+        )
+    last_uid = _start_position(client, mailbox, status, reset=reset)
+    Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=last_uid)
+    mailbox.uidvalidity, mailbox.last_uid = uidvalidity, last_uid
+
+
+def _start_position(
+    client: IMAPClient, mailbox: Mailbox, status: dict[bytes, Any], *, reset: bool
+) -> int:
+    """The highest UID to count as already read when (re)starting to read a folder."""
+    if mailbox.start_from == Mailbox.StartFrom.ALL:
+        return 0
+    if mailbox.start_from == Mailbox.StartFrom.DATE:
+        floor = mailbox.start_date
+    elif reset:
+        floor = ((mailbox.last_success_at or timezone.now()) - UIDVALIDITY_RESET_MARGIN).date()
+    else:
+        return _highest_uid(client, mailbox, status)
+    with imap_errors(mailbox, f"searching for mail since {floor}"):
+        recent = client.search(["SINCE", floor])
+    return min(recent) - 1 if recent else _highest_uid(client, mailbox, status)
+
+
+def _highest_uid(client: IMAPClient, mailbox: Mailbox, status: dict[bytes, Any]) -> int:
+    if b"UIDNEXT" in status:
+        return int(status[b"UIDNEXT"]) - 1
+    with imap_errors(mailbox, "searching for the last message"):
+        return max(client.search(["ALL"]), default=0)
+
+
+def _uids_to_read(client: IMAPClient, mailbox: Mailbox, since: date | None) -> list[int]:
+    """The UIDs to file now, ascending."""
+    criteria: list[Any] = ["UID", f"{mailbox.last_uid + 1}:*"]
+    if since is not None:
+        criteria = ["SINCE", since]
+    elif mailbox.start_from == Mailbox.StartFrom.DATE:
+        # Mail copied in later can carry an old arrival date behind a new UID.
+        criteria += ["SINCE", mailbox.start_date]
+    with imap_errors(mailbox, "searching for new messages"):
+        found = client.search(criteria)
+    # "UID n:*" always matches the last message, even when its UID is below n.
+    return sorted(uid for uid in found if since is not None or uid > mailbox.last_uid)
+
+
+def _batch_file(
+    client: IMAPClient,
+    mailbox: Mailbox,
+    uids: Sequence[int],
+    summary: FetchSummary,
+    progress: FetchProgress,
+) -> None:
+    """Downloads a batch without marking it seen, then files each message in UID order."""
+    with imap_errors(mailbox, f"fetching messages {uids[0]} to {uids[-1]}"):
+        fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+    for uid in uids:
+        data = fetched.get(uid, {})
+        if b"BODY[]" not in data:
+            continue  # deleted by someone else since our search
+        result = message_ingest(
+            mailbox=mailbox,
+            raw=data[b"BODY[]"],
+            uidvalidity=mailbox.uidvalidity,
+            uid=uid,
+            fetched_at=_aware(data.get(b"INTERNALDATE")),
+        )
+        # Flag or move before advancing: a failure in between re-reads the message,
+        # which is then ignored as already received and flagged or moved after all.
+        _after_processing(client, mailbox, uid)
+        _last_uid_advance(mailbox, uid)
+        summary.add(result)
+        progress.on_result(result)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, timezone.get_current_timezone())
+
+
+def _after_processing(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
+    action = mailbox.after_processing
+    if action == Mailbox.AfterProcessing.FLAG:
+        with imap_errors(mailbox, f"marking message {uid} as seen"):
+            client.add_flags([uid], [SEEN])
+    elif action == Mailbox.AfterProcessing.MOVE:
+        with imap_errors(mailbox, f"moving message {uid} to {mailbox.processed_folder}"):
+            if client.has_capability("MOVE"):
+                client.move([uid], mailbox.processed_folder)
+            else:
+                _move_by_copy(client, mailbox, uid)
+
+
+def _move_by_copy(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
+    client.copy([uid], mailbox.processed_folder)
+    client.add_flags([uid], [DELETED])
+    if client.has_capability("UIDPLUS"):
+        client.uid_expunge([uid])
+    else:
+        # Without UIDPLUS an expunge cannot name the message: it also removes any
+        # message another client had already marked deleted, as every mail client does.
+        client.expunge()
+
+
+def _last_uid_advance(mailbox: Mailbox, uid: int) -> None:
+    """Records the message as read: one UPDATE of one column, never backwards."""
+    Mailbox.objects.filter(pk=mailbox.pk, uidvalidity=mailbox.uidvalidity, last_uid__lt=uid).update(
+        last_uid=uid
+    )
+    mailbox.last_uid = max(mailbox.last_uid, uid)

@@ -1,0 +1,82 @@
+"""``manage.py mailbox_import``: a long import of one IMAP mailbox, with a progress bar."""
+
+import time
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from correspondence.errors import MailboxBusy, MailboxUnavailable
+from correspondence.intake.fetch import LEASE, mailbox_lease_acquire, mailbox_lease_release
+from correspondence.intake.imap import FetchProgress, imap_fetch
+from correspondence.intake.ingest import IngestResult
+from correspondence.models import Mailbox
+
+
+class Command(BaseCommand):
+    help = (
+        "Reads the new messages of an IMAP mailbox now, with a progress bar; --since also "
+        "reads again everything since a date (what was already filed is skipped)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--mailbox", required=True, metavar="SLUG")
+        parser.add_argument(
+            "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="Back-fill from."
+        )
+        parser.add_argument("--batch-size", type=int, default=100)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        mailbox = self._mailbox(options["mailbox"])
+        try:
+            mailbox = mailbox_lease_acquire(mailbox_id=mailbox.pk)
+        except MailboxBusy as exc:
+            raise CommandError(f"{exc}; try again in a moment") from exc
+        try:
+            outcomes = self._import(mailbox, options["since"], options["batch_size"])
+        except MailboxUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            mailbox_lease_release(mailbox=mailbox)
+        for outcome, count in sorted(outcomes.items()):
+            self.stdout.write(f"{outcome}: {count}")
+        self.stdout.write(f"total: {sum(outcomes.values())}")
+
+    def _mailbox(self, slug: str) -> Mailbox:
+        mailbox = Mailbox.objects.filter(slug=slug).first()
+        if mailbox is None or mailbox.protocol != Mailbox.Protocol.IMAP:
+            raise CommandError(f"there is no IMAP mailbox {slug}")
+        return mailbox
+
+    def _import(self, mailbox: Mailbox, since: date | None, batch_size: int) -> dict[str, int]:
+        lease = _LeaseKeeper(mailbox)
+        with tqdm(desc=mailbox.slug, unit="msg", dynamic_ncols=True) as bar:
+
+            def on_result(result: IngestResult) -> None:
+                bar.update(1)
+                bar.set_postfix_str(result.outcome, refresh=False)
+                lease.renew()
+
+            progress = FetchProgress(
+                on_total=lambda total: bar.reset(total=total), on_result=on_result
+            )
+            summary = imap_fetch(
+                mailbox=mailbox, batch_size=batch_size, since=since, progress=progress
+            )
+        return summary.outcomes
+
+
+class _LeaseKeeper:
+    """Keeps the mailbox's lease alive through an import longer than the lease."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.renewed = time.monotonic()
+
+    def renew(self) -> None:
+        if time.monotonic() - self.renewed < LEASE.total_seconds() / 3:
+            return
+        Mailbox.objects.filter(pk=self.mailbox.pk).update(locked_until=timezone.now() + LEASE)
+        self.renewed = time.monotonic()

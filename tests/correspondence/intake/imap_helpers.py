@@ -1,0 +1,76 @@
+"""The test Dovecot started by .ci/services.sh: messages put in with APPEND, state read back."""
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import pytest
+from django.utils import timezone
+from imapclient import IMAPClient
+
+IMAP_HOST = os.environ.get("TEST_IMAP_HOST", "")
+IMAP_PORT = int(os.environ.get("TEST_IMAP_PORT", "10143"))
+IMAP_USERS = os.environ.get("TEST_IMAP_USERS", "").split()
+# The mailbox under test reads its password from this variable, as production does.
+PASSWORD_ENV = "TEST_IMAP_PASSWORD"
+
+needs_imap = pytest.mark.skipif(
+    not (IMAP_HOST and IMAP_USERS and os.environ.get(PASSWORD_ENV)),
+    reason="TEST_IMAP_HOST, TEST_IMAP_USERS and TEST_IMAP_PASSWORD are set by .ci/test",
+)
+
+
+@contextmanager
+def imap_client(user: str, folder: str = "INBOX") -> Iterator[IMAPClient]:
+    client = IMAPClient(IMAP_HOST, port=IMAP_PORT, ssl=False, timeout=10)
+    client.login(user, os.environ[PASSWORD_ENV])
+    client.select_folder(folder)
+    try:
+        yield client
+    finally:
+        client.logout()
+
+
+def account_reset(user: str) -> None:
+    """Leaves the account with an empty INBOX and no other folder."""
+    with imap_client(user) as client:
+        for _flags, _delimiter, name in client.list_folders():
+            if name != "INBOX":
+                client.delete_folder(name)
+        uids = client.search(["ALL"])
+        if uids:
+            client.delete_messages(uids)
+            client.expunge()
+
+
+def mail(number: int, *, subject: str = "") -> bytes:
+    """A distinct customer message to the sinistri address."""
+    message = EmailMessage()
+    message["From"] = f"Cliente {number} <cliente{number}@example.it>"
+    message["To"] = "sinistri@assicura.example.it"
+    message["Subject"] = subject or f"Richiesta numero {number}"
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = f"<richiesta-{number}-{os.getpid()}@example.it>"
+    message.set_content(f"Buongiorno, questa è la richiesta numero {number}.\n")
+    return message.as_bytes()
+
+
+def append(user: str, *raws: bytes, folder: str = "INBOX") -> list[int]:
+    """APPENDs the messages; returns their UIDs (a folder never reuses a UID)."""
+    uids = []
+    with imap_client(user, folder) as client:
+        for raw in raws:
+            answer = client.append(folder, raw)
+            uids.append(int(re.search(rb"APPENDUID \d+ (\d+)", answer)[1]))
+    return uids
+
+
+def folder_flags(user: str, folder: str = "INBOX") -> dict[int, set[bytes]]:
+    """UID → flags of every message in the folder."""
+    with imap_client(user, folder) as client:
+        uids = client.search(["ALL"])
+        fetched = client.fetch(uids, ["FLAGS"]) if uids else {}
+    return {uid: set(data[b"FLAGS"]) for uid, data in fetched.items()}
