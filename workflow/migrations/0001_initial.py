@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('is_pec', models.BooleanField(blank=True, null=True, verbose_name='PEC')),
                 ('has_attachments', models.BooleanField(blank=True, null=True, verbose_name='has attachments')),
                 ('set_urgency', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Low'), (1, 'Normal'), (2, 'High'), (3, 'Urgent')], null=True, verbose_name='set the urgency')),
-                ('assignment', models.CharField(blank=True, choices=[('', 'Leave in the pool'), ('operator', 'Assign to one operator'), ('round_robin', 'Distribute in turn (round robin)'), ('least_open', 'Distribute to whoever has the least open work')], default='', max_length=20, verbose_name='assignment')),
+                ('assignment', models.CharField(blank=True, choices=[('', 'Leave in the pool'), ('operator', 'Assign to one operator'), ('round_robin', 'Share in turn (round robin)'), ('least_open', 'Share by least open work')], default='', max_length=20, verbose_name='assignment')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='correspondence.category', verbose_name='category is')),

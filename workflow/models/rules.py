@@ -18,8 +18,8 @@ class SenderTest(models.TextChoices):
 class Assignment(models.TextChoices):
     NONE = "", _("Leave in the pool")
     OPERATOR = "operator", _("Assign to one operator")
-    ROUND_ROBIN = "round_robin", _("Distribute in turn (round robin)")
-    LEAST_OPEN = "least_open", _("Distribute to whoever has the least open work")
+    ROUND_ROBIN = "round_robin", _("Share in turn (round robin)")
+    LEAST_OPEN = "least_open", _("Share by least open work")
 
 
 class RoutingRule(models.Model):

@@ -126,6 +126,30 @@ def rule_matches(conditions: Conditions, subject: RuleSubject) -> bool:
     )
 
 
+def matches_everything(conditions: Conditions) -> bool:
+    """Whether the conditions hold for any message (no condition is filled in)."""
+    c = conditions
+    return (
+        not (c.sender_test and c.sender_value.strip())
+        and not c.recipient.strip()
+        and not words_of(c.subject_words)
+        and not words_of(c.body_words)
+        and c.is_pec is None
+        and c.has_attachments is None
+        and c.category_id is None
+    )
+
+
+def unreachable(rules: Sequence[RuleData]) -> list[bool]:
+    """For each rule, whether an earlier active rule catches every message and stops there."""
+    flags, closed = [], False
+    for rule in rules:
+        flags.append(closed)
+        stops = not rule.continue_after or rule.actions.pool_id is not None
+        closed = closed or (rule.active and stops and matches_everything(rule.conditions))
+    return flags
+
+
 def rules_select(rules: Sequence[RuleData], subject: RuleSubject) -> list[RuleData]:
     """The rules that act on the subject, in order.
 

@@ -34,7 +34,7 @@ def outcome_texts(
         label = names.urgencies.get(actions.urgency, str(actions.urgency))
         texts.append(_("Urgency: %(label)s") % {"label": label})
     if actions.pool_id is not None:
-        texts.append(_("Moved to pool: %(pool)s") % {"pool": names.pools.get(actions.pool_id)})
+        texts.append(_("To pool: %(pool)s") % {"pool": names.pools.get(actions.pool_id)})
     if attempted and pick is not None:
         texts.append(_("Assigned to: %(user)s") % {"user": names.users.get(pick, "?")})
     elif attempted:

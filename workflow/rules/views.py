@@ -13,6 +13,7 @@ from correspondence.models import PoolPage
 from workflow.models import RoutingRule
 from workflow.permissions import LEAD, pools_for, require_pool_permission
 from workflow.rules.forms import RuleForm
+from workflow.rules.matching import unreachable
 from workflow.rules.outcomes import actions_texts, conditions_texts
 from workflow.rules.services import (
     RuleInvalid,
@@ -58,8 +59,9 @@ def rules_list(request: HttpRequest, code: str) -> HttpResponse:
             "rule": r,
             "when": conditions_texts(d.conditions, names),
             "then": actions_texts(d.actions, names),
+            "unreachable": hidden,
         }
-        for r, d in zip(rules, data, strict=True)
+        for r, d, hidden in zip(rules, data, unreachable(data), strict=True)
     ]
     return render(request, "workflow/rules/list.html", {"pool": pool, "rows": rows})
 

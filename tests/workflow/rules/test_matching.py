@@ -10,6 +10,7 @@ from workflow.rules.matching import (
     contains_any,
     rule_matches,
     rules_select,
+    unreachable,
     words_of,
 )
 from workflow.rules.outcomes import Names, conditions_texts, rule_try_rows
@@ -155,3 +156,14 @@ def test_trying_a_rule_simulates_the_round_robin_turn_over_the_messages() -> Non
         ["Urgency: High", "Assigned to: Anna"],
         ["Urgency: High", "Assigned to: Carla"],
     ]
+
+
+def test_rules_after_a_catch_all_that_stops_are_never_reached() -> None:
+    rules = [
+        rule(1, cont=True),
+        rule(2, active=False),
+        rule(3, is_pec=True),
+        rule(4, subject_words=" , "),
+        rule(5),
+    ]
+    assert unreachable(rules) == [False, False, False, False, True]

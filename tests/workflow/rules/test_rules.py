@@ -136,7 +136,7 @@ def test_move_to_pool_moves_the_page_and_the_new_pool_s_rules_take_over(
         == pagamenti
     )
     assert case.number.startswith("SIN")
-    assert done == ["Moved to pool: Pagamenti", "Assigned to: anna"]
+    assert done == ["To pool: Pagamenti", "Assigned to: anna"]
 
 
 def test_moving_back_and_forth_cannot_loop(
