@@ -32,6 +32,25 @@ def mailbox_fetch_task(mailbox_id: int) -> dict[str, int]:
         return {}
 
 
+@shared_task(name="correspondence.tasks.outbox_send_task")
+def outbox_send_task(outgoing_id: int) -> str:
+    """Sends one queued mail; harmless when it was already sent (see ``outgoing_send``)."""
+    from correspondence.outbox.sending import outgoing_send
+
+    return outgoing_send(outgoing_id=outgoing_id)
+
+
+@shared_task(name="correspondence.tasks.outbox_retry_task")
+def outbox_retry_task() -> int:
+    """Queues a send of every mail whose next attempt is due; beat runs it every minute."""
+    from correspondence.outbox.sending import outgoing_due
+
+    ids = outgoing_due()
+    for outgoing_id in ids:
+        outbox_send_task.delay(outgoing_id)
+    return len(ids)
+
+
 # Mailbox health: admins hear of a mailbox failing for too long. Imported here, not at the
 # head of the module, so that these appended lines stay independent of the lines above.
 from datetime import datetime, timedelta  # noqa: E402

@@ -20,6 +20,7 @@ from correspondence.intake.records import (
 from correspondence.intake.storage import sha256_of
 from correspondence.intake.understand import Understood, understand
 from correspondence.models import CasePage, Channel, Mailbox, Message, PoolPage
+from correspondence.outbox.services import auto_reply_queue
 from correspondence.services.cases import NewCase, case_create
 from workflow.lifecycle import case_customer_wrote
 
@@ -121,6 +122,7 @@ def _file(
         pool=pool_for(mailbox, understood), data=_new_case(mailbox, understood, fetched_at)
     )
     message_record(kind=Message.Kind.INBOUND, case=case, **record)
+    auto_reply_queue(case=case, mailbox=mailbox, understood=understood)
     return IngestResult("created", case, understood)
 
 

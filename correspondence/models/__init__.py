@@ -3,6 +3,7 @@
 from correspondence.models.cases import CaseCounter, CasePage, Channel, State, Urgency
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
+from correspondence.models.outbox import OutgoingMail
 from correspondence.models.reference import Category, Department, Question, ResolutionType
 from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, YearPage
 
@@ -16,6 +17,7 @@ __all__ = [
     "Mailbox",
     "Message",
     "MonthPage",
+    "OutgoingMail",
     "PoolMembership",
     "PoolPage",
     "QuarantinedMessage",

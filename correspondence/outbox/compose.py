@@ -1,0 +1,162 @@
+"""Building outgoing mail: a draft in, RFC 5322 bytes out. Pure: no database, no network.
+
+Every mail we send carries the case number in its subject and in its
+Message-ID, and answers the customer's message with In-Reply-To/References,
+so whatever the customer's client keeps, the answer threads back to the case.
+Automatic mail says so (RFC 3834 ``Auto-Submitted``, Exchange's
+``X-Auto-Response-Suppress``) so that well-behaved robots do not answer it.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+
+from correspondence.intake.threads import case_numbers_in, reply_subject
+
+# CRLF line endings and 7-bit-safe headers: what any SMTP server accepts.
+POLICY = email.policy.SMTP
+# A customer's References chain can grow without bound; keep the newest.
+MAX_REFERENCES = 20
+_LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_DOMAIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+class InvalidAddress(ValueError):
+    """An address we cannot put in a header or an SMTP envelope."""
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    """A file to send. With a ``content_id`` (no angle brackets) it is an inline image
+    that the HTML shows as ``<img src="cid:...">``."""
+
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything an outgoing mail says. Message-IDs are written without angle brackets."""
+
+    from_address: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    text: str
+    message_id: str
+    date: datetime
+    html: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    automatic: bool = False
+    attachments: tuple[OutgoingAttachment, ...] = ()
+
+
+def address_clean(address: str) -> str:
+    """``address`` with its domain lower-cased, checked; raises :class:`InvalidAddress`.
+
+    Only ASCII local parts are accepted (no SMTPUTF8); an internationalised
+    domain is written in its IDNA form.
+    """
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not _LOCAL_PART_RE.match(local) or ".." in local:
+        raise InvalidAddress(f"not a usable address: {address!r}")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidAddress(f"not a usable domain: {address!r}") from exc
+    if not _DOMAIN_RE.match(domain):
+        raise InvalidAddress(f"not a usable domain: {address!r}")
+    return f"{local}@{domain.lower()}"
+
+
+def message_id_new(*, case_number: str, address: str, token: str | None = None) -> str:
+    """``SIN-2026-000042.<random>@<domain of address>``, without angle brackets."""
+    domain = address_clean(address).rpartition("@")[2].lower()
+    return f"{case_number}.{token or secrets.token_hex(10)}@{domain}"
+
+
+def outgoing_subject(subject: str, case_number: str) -> str:
+    """``subject`` on one line, with ``[case number]`` added when it does not carry it."""
+    line = _WHITESPACE_RE.sub(" ", subject).strip()
+    if case_number.upper() in case_numbers_in(line):
+        return line
+    return reply_subject(line, case_number)
+
+
+def mail_compose(draft: Draft) -> bytes:
+    """The draft as RFC 5322 bytes with CRLF line endings.
+
+    Structure: text/plain, or multipart/alternative with the HTML (inside
+    multipart/related when it has inline images), inside multipart/mixed when
+    there are attachments. Raises :class:`InvalidAddress` for an unusable address.
+    """
+    if not draft.to:
+        raise InvalidAddress("an outgoing mail needs at least one recipient")
+    msg = EmailMessage(policy=POLICY)
+    _headers_write(msg, draft)
+    msg.set_content(draft.text or "", cte="quoted-printable")
+    inline = [a for a in draft.attachments if a.content_id and draft.html]
+    if draft.html:
+        msg.add_alternative(draft.html, subtype="html", cte="quoted-printable")
+        html_part = list(msg.iter_parts())[-1]
+        for item in inline:
+            _related_add(html_part, item)
+    for item in draft.attachments:
+        if item not in inline:
+            maintype, subtype = _content_type(item)
+            msg.add_attachment(item.content, maintype, subtype, filename=item.filename)
+    for part in msg.walk():
+        if part is not msg:
+            # The email package stamps every part it creates; only the top level needs it.
+            del part["MIME-Version"]
+    return msg.as_bytes(policy=POLICY)
+
+
+def _headers_write(msg: EmailMessage, draft: Draft) -> None:
+    msg["From"] = Address(display_name=draft.from_name, addr_spec=address_clean(draft.from_address))
+    msg["To"] = [Address(addr_spec=address_clean(a)) for a in draft.to]
+    if draft.cc:
+        msg["Cc"] = [Address(addr_spec=address_clean(a)) for a in draft.cc]
+    msg["Subject"] = _WHITESPACE_RE.sub(" ", draft.subject).strip()
+    msg["Date"] = email.utils.format_datetime(draft.date)
+    msg["Message-ID"] = f"<{draft.message_id}>"
+    if draft.in_reply_to:
+        msg["In-Reply-To"] = f"<{draft.in_reply_to}>"
+    references = [r for r in draft.references if r][-MAX_REFERENCES:]
+    if references:
+        msg["References"] = " ".join(f"<{r}>" for r in references)
+    if draft.automatic:
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"
+
+
+def _related_add(html_part: MIMEPart, item: OutgoingAttachment) -> None:
+    maintype, subtype = _content_type(item)
+    html_part.add_related(
+        item.content,
+        maintype,
+        subtype,
+        cid=f"<{item.content_id}>",
+        filename=item.filename,
+        disposition="inline",
+    )
+
+
+def _content_type(item: OutgoingAttachment) -> tuple[str, str]:
+    maintype, _, subtype = item.content_type.lower().partition("/")
+    # message/* must not be base64-encoded (RFC 2046); send such files as opaque bytes.
+    if not maintype or not subtype or maintype in {"message", "multipart"}:
+        return "application", "octet-stream"
+    return maintype, subtype

@@ -1,0 +1,221 @@
+"""Sending queued mail through its mailbox's SMTP: once, with bounded retries.
+
+A sender claims a row (``queued`` → ``sending``, one attempt counted) in a
+short transaction, talks to the SMTP server outside any transaction, and
+records the outcome. A sender that dies mid-attempt leaves its row
+``sending``; after :data:`SENDING_LEASE` the sweep gives it back to the queue.
+Only then can a mail leave twice (the server accepted it, the worker died
+before recording it), and it leaves with the same Message-ID, so the
+recipient's client shows it once.
+"""
+
+import logging
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from correspondence.errors import SecretUnavailable
+from correspondence.models import Mailbox, OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=2)
+SMTP_TIMEOUT = 60
+# Longer than Celery's hard time limit (15 minutes): a live sender is never overtaken.
+SENDING_LEASE = timedelta(minutes=20)
+# A row handed to the queue by the sweep is not handed out again for this long.
+REQUEUE_GRACE = timedelta(minutes=2)
+
+_State = OutgoingMail.State
+# What a failed attempt can raise: the server's answers, the network, a missing secret.
+SEND_ERRORS = (smtplib.SMTPException, OSError, SecretUnavailable)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed attempt: 1, 2, 4 … minutes, at most two hours."""
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+
+
+def outgoing_send(*, outgoing_id: int) -> str:
+    """Sends one queued mail; returns "sent", "retry", "failed" or "skipped".
+
+    "skipped": the mail is already sent or failed, or another sender holds it,
+    so calling this twice never sends twice. SMTP refusals and network errors
+    are recorded on the row (``last_error``, ``attempts``, ``next_attempt_at``);
+    a permanent refusal or the :data:`MAX_ATTEMPTS`-th failure marks it failed.
+    """
+    outgoing = _claim(outgoing_id)
+    if outgoing is None:
+        return "skipped"
+    try:
+        refused = _deliver(outgoing)
+    except SEND_ERRORS as exc:
+        return _failure_record(outgoing, exc)
+    _success_record(outgoing, refused)
+    return "sent"
+
+
+@transaction.atomic
+def _claim(outgoing_id: int) -> OutgoingMail | None:
+    outgoing = (
+        OutgoingMail.objects.select_for_update(skip_locked=True)
+        .filter(pk=outgoing_id, state=_State.QUEUED)
+        .first()
+    )
+    if outgoing is None:
+        return None
+    outgoing.state = _State.SENDING
+    outgoing.attempts += 1
+    outgoing.next_attempt_at = timezone.now() + SENDING_LEASE
+    outgoing.save(update_fields=["state", "attempts", "next_attempt_at"])
+    return outgoing
+
+
+def _deliver(outgoing: OutgoingMail) -> dict[str, Any]:
+    """Hands the stored bytes to the mailbox's SMTP server; returns the refused recipients."""
+    with outgoing.raw.open("rb") as stored:
+        raw = stored.read()
+    mailbox = outgoing.mailbox
+    recipients = [*outgoing.to, *outgoing.cc]
+    if not mailbox.smtp_host:
+        _deliver_django(raw, sender=mailbox.address, recipients=recipients)
+        return {}
+    smtp = smtp_connect(mailbox)
+    try:
+        return smtp.sendmail(mailbox.address, recipients, raw)
+    finally:
+        _smtp_close(smtp)
+
+
+def smtp_connect(mailbox: Mailbox) -> smtplib.SMTP:
+    """An open, authenticated SMTP session with the mailbox's server.
+
+    Raises ``smtplib.SMTPException`` or ``OSError`` when the server cannot be
+    reached or refuses us, ``SecretUnavailable`` when the password cannot be read.
+    """
+    context = ssl.create_default_context()
+    host, port = mailbox.smtp_host, mailbox.smtp_port
+    if mailbox.smtp_security == Mailbox.Security.TLS:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+    try:
+        if mailbox.smtp_security == Mailbox.Security.STARTTLS:
+            smtp.starttls(context=context)
+        if mailbox.smtp_user:
+            smtp.login(mailbox.smtp_user, mailbox.smtp_password())
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _smtp_close(smtp: smtplib.SMTP) -> None:
+    # The mail is accepted or refused by now: a failing QUIT changes nothing.
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+class _RawMIME:
+    """The stored bytes, shaped like the ``email`` message Django's backends serialise."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self._raw.replace(b"\r\n", b"\n").replace(b"\n", linesep.encode())
+
+    def get_charset(self) -> None:
+        return None
+
+
+class _RawEmail(EmailMessage):
+    """A Django e-mail whose message is exactly the bytes the outbox built."""
+
+    def __init__(self, raw: bytes, *, sender: str, recipients: list[str]) -> None:
+        super().__init__(from_email=sender, to=recipients)
+        self.raw = raw
+
+    def message(self) -> Any:
+        return _RawMIME(self.raw)
+
+
+def _deliver_django(raw: bytes, *, sender: str, recipients: list[str]) -> None:
+    """A mailbox without SMTP host sends through ``EMAIL_BACKEND`` (the demo's sent-mail folder)."""
+    get_connection(fail_silently=False).send_messages(
+        [_RawEmail(raw, sender=sender, recipients=recipients)]
+    )
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A 5xx refusal of the message or of every recipient: retrying cannot help.
+
+    A refused sender or login is the mailbox's configuration, which an admin can
+    fix: those are retried.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
+def _failure_record(outgoing: OutgoingMail, exc: BaseException) -> str:
+    now = timezone.now()
+    failed = _permanent(exc) or outgoing.attempts >= MAX_ATTEMPTS
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    OutgoingMail.objects.filter(
+        pk=outgoing.pk, state=_State.SENDING, attempts=outgoing.attempts
+    ).update(
+        state=_State.FAILED if failed else _State.QUEUED,
+        last_error=error,
+        next_attempt_at=now + retry_delay(outgoing.attempts),
+    )
+    logger.warning(
+        "outgoing mail %s, attempt %s: %s%s",
+        outgoing.message_id,
+        outgoing.attempts,
+        error,
+        " (given up)" if failed else "",
+    )
+    return "failed" if failed else "retry"
+
+
+def _success_record(outgoing: OutgoingMail, refused: dict[str, Any]) -> None:
+    # Some recipients refused, the others accepted: sent, with the refusals on record.
+    error = "; ".join(f"{address}: {code} {reply!r}" for address, (code, reply) in refused.items())
+    OutgoingMail.objects.filter(pk=outgoing.pk, state=_State.SENDING).update(
+        state=_State.SENT, sent_at=timezone.now(), last_error=error[:2000]
+    )
+    logger.info("outgoing mail %s sent to %s", outgoing.message_id, ", ".join(outgoing.to))
+
+
+@transaction.atomic
+def outgoing_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of queued mail whose next attempt is due, oldest first; marks them handed out.
+
+    Rows left ``sending`` by a sender that died are given back to the queue
+    first, or marked failed when they have used all their attempts.
+    """
+    now = now or timezone.now()
+    stale = OutgoingMail.objects.filter(state=_State.SENDING, next_attempt_at__lte=now)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=_State.FAILED, last_error="the sender stopped during the last attempt"
+    )
+    stale.update(state=_State.QUEUED)
+    due = (
+        OutgoingMail.objects.select_for_update(skip_locked=True)
+        .filter(state=_State.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(due)
+    OutgoingMail.objects.filter(pk__in=ids).update(next_attempt_at=now + REQUEUE_GRACE)
+    return ids

@@ -1,0 +1,262 @@
+"""Queueing outgoing mail in the transaction of the action that causes it.
+
+A queued mail is two rows: the case's timeline :class:`Message` and the
+:class:`OutgoingMail` that a Celery task sends once the transaction commits.
+Both carry the same Message-ID, so answers, PEC receipts and bounces find it.
+"""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from correspondence.intake.classify import may_auto_reply
+from correspondence.intake.decoding import sanitise_html
+from correspondence.intake.storage import content_store
+from correspondence.intake.understand import Understood
+from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.outbox.compose import (
+    Draft,
+    InvalidAddress,
+    OutgoingAttachment,
+    address_clean,
+    mail_compose,
+    message_id_new,
+    outgoing_subject,
+)
+
+logger = logging.getLogger(__name__)
+
+# The task enqueued on commit normally sends at once; the retry sweep only steps in
+# when that enqueue was lost (broker down), so it waits this long before it does.
+FIRST_RETRY_AFTER = timedelta(minutes=2)
+
+
+@transaction.atomic
+def outgoing_queue(
+    *,
+    case: CasePage,
+    mailbox: Mailbox,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    subject: str,
+    text: str,
+    html: str | None = None,
+    in_reply_to: str | None,
+    references: Sequence[str],
+    automatic: bool,
+    attachments: Sequence[OutgoingAttachment] = (),
+    author: AbstractBaseUser | None = None,
+) -> OutgoingMail:
+    """Writes the mail's timeline message and outbox row; sends it once this commits.
+
+    ``mailbox`` is the one whose SMTP sends it (a PEC case's PEC mailbox). The
+    subject gets the case number when it lacks it. Message-IDs are given
+    without angle brackets. Raises :class:`InvalidAddress` before writing
+    anything when an address cannot be used.
+    """
+    draft = Draft(
+        from_address=mailbox.address,
+        from_name=mailbox.name,
+        to=tuple(address_clean(a) for a in to),
+        cc=tuple(address_clean(a) for a in cc),
+        subject=outgoing_subject(subject, case.number),
+        text=text,
+        html=html or "",
+        message_id=message_id_new(case_number=case.number, address=mailbox.address),
+        date=timezone.now(),
+        in_reply_to=in_reply_to or "",
+        references=tuple(r for r in references if r),
+        automatic=automatic,
+        attachments=tuple(attachments),
+    )
+    raw = mail_compose(draft)
+    message = _message_record(case=case, mailbox=mailbox, draft=draft, raw=raw, author=author)
+    outgoing = _outgoing_record(case=case, mailbox=mailbox, message=message, draft=draft)
+    # robust: a broker that is down must not undo the committed action; the sweep retries.
+    transaction.on_commit(partial(_send_enqueue, outgoing.pk), robust=True)
+    return outgoing
+
+
+def _outgoing_record(
+    *, case: CasePage, mailbox: Mailbox, message: Message, draft: Draft
+) -> OutgoingMail:
+    outgoing = OutgoingMail(
+        case=case,
+        mailbox=mailbox,
+        timeline_message=message,
+        message_id=draft.message_id,
+        raw_sha256=message.raw_sha256,
+        to=list(draft.to),
+        cc=list(draft.cc),
+        recipient=draft.to[0].lower(),
+        automatic=draft.automatic,
+        next_attempt_at=draft.date + FIRST_RETRY_AFTER,
+    )
+    # The same content-addressed file as the timeline row: stored once.
+    outgoing.raw.name = message.raw.name
+    outgoing.save()
+    return outgoing
+
+
+def _send_enqueue(outgoing_id: int) -> None:
+    from correspondence.tasks import outbox_send_task
+
+    outbox_send_task.delay(outgoing_id)
+
+
+def _message_record(
+    *,
+    case: CasePage,
+    mailbox: Mailbox,
+    draft: Draft,
+    raw: bytes,
+    author: AbstractBaseUser | None,
+) -> Message:
+    """The timeline row of an outgoing mail, its bytes stored once by content hash."""
+    raw_name, raw_sha = content_store(prefix="raw", content=raw, suffix=".eml")
+    message = Message(
+        case=case,
+        kind=Message.Kind.AUTO_REPLY if draft.automatic else Message.Kind.OUTBOUND,
+        mailbox=mailbox,
+        author=author,
+        message_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
+        references=" ".join(draft.references),
+        from_address=draft.from_address.lower(),
+        from_name=draft.from_name,
+        to=list(draft.to),
+        cc=list(draft.cc),
+        date=draft.date,
+        subject=draft.subject[:998],
+        text=draft.text,
+        html=sanitise_html(draft.html) if draft.html else "",
+        raw_sha256=raw_sha,
+    )
+    message.raw.name = raw_name
+    message.save()
+    for item in draft.attachments:
+        _attachment_record(message, item, inline=bool(item.content_id and draft.html))
+    return message
+
+
+def _attachment_record(message: Message, item: OutgoingAttachment, *, inline: bool) -> None:
+    name, sha = content_store(prefix="attachments", content=item.content)
+    attachment = Attachment(
+        message=message,
+        filename=item.filename[:255],
+        content_type=item.content_type[:255],
+        size=len(item.content),
+        sha256=sha,
+        content_id=item.content_id[:255],
+        inline=inline,
+    )
+    attachment.file.name = name
+    attachment.save()
+
+
+def outgoing_mailbox_for(*, case: CasePage) -> Mailbox | None:
+    """The mailbox whose SMTP answers this case: the one it came in through, else one of
+    its pool's active mailboxes of the same kind (PEC for a PEC case)."""
+    if case.mailbox_id is not None:
+        return case.mailbox
+    kind = Mailbox.Kind.PEC if case.channel == "pec" else Mailbox.Kind.ORDINARY
+    mailboxes = Mailbox.objects.filter(pool_id=case.pool_id, active=True).order_by("pk")
+    return mailboxes.filter(kind=kind).first() or mailboxes.first()
+
+
+def auto_reply_queue(
+    *, case: CasePage, mailbox: Mailbox, understood: Understood
+) -> OutgoingMail | None:
+    """Queues the acknowledgement of a new case to its sender, when the policy allows it.
+
+    The text is the pool's unless the mailbox overrides it (``Mailbox.auto_reply``);
+    no reply goes to machines, our own addresses, no-reply senders or a sender
+    past the mailbox's daily limit. Returns None, and logs why at INFO, when
+    nothing is sent. Call it inside the transaction that records the message.
+    """
+    template = auto_reply_text(mailbox=mailbox, pool=case.pool)
+    reason = (
+        f"auto-replies are off for mailbox {mailbox.slug} or pool {case.pool.code}"
+        if template is None
+        else _auto_reply_refusal(mailbox, understood)
+    )
+    if template is None or reason is not None:
+        logger.info("no auto-reply for case %s: %s", case.number, reason)
+        return None
+    parsed = understood.message
+    subject, body = (_placeholders_fill(t, case) for t in template)
+    try:
+        return outgoing_queue(
+            case=case,
+            mailbox=mailbox,
+            to=[understood.sender.address if understood.sender else ""],
+            subject=subject,
+            text=body,
+            in_reply_to=parsed.message_id,
+            references=[*parsed.references, parsed.message_id],
+            automatic=True,
+        )
+    except InvalidAddress as exc:
+        logger.info("no auto-reply for case %s: %s", case.number, exc)
+        return None
+
+
+def auto_reply_text(*, mailbox: Mailbox, pool: PoolPage) -> tuple[str, str] | None:
+    """The (subject, body) templates for a new case, or None when auto-replies are off.
+
+    A mailbox set to "on" with a blank subject or body borrows the pool's.
+    """
+    if mailbox.auto_reply == Mailbox.AutoReply.OFF:
+        return None
+    if mailbox.auto_reply == Mailbox.AutoReply.ON:
+        return (
+            mailbox.auto_reply_subject or pool.auto_reply_subject,
+            mailbox.auto_reply_body or pool.auto_reply_body,
+        )
+    if not pool.auto_reply_enabled:
+        return None
+    return pool.auto_reply_subject, pool.auto_reply_body
+
+
+def _auto_reply_refusal(mailbox: Mailbox, understood: Understood) -> str | None:
+    # What intake knows beyond the headers: a PEC receipt looks like a person's mail.
+    if understood.automatic is not None:
+        return f"automatic message: {understood.automatic}"
+    if understood.bounce is not None:
+        return "delivery status notification"
+    sender = understood.sender.address.strip().lower() if understood.sender else ""
+    return may_auto_reply(
+        msg=understood.message,
+        sender=sender,
+        own_addresses=own_addresses(),
+        replies_sent_today=auto_replies_today(address=sender),
+        daily_limit=mailbox.auto_reply_daily_limit,
+    )
+
+
+def _placeholders_fill(template: str, case: CasePage) -> str:
+    # Editors write these texts: plain replacement, so a stray brace is never an error.
+    return template.replace("{number}", case.number).replace("{subject}", case.subject)
+
+
+def own_addresses() -> set[str]:
+    """Every address of ours: each mailbox's, and each pool's routing addresses."""
+    found = {a.strip().lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    for pool in PoolPage.objects.exclude(addresses="").only("addresses"):
+        found.update(pool.address_list())
+    return found
+
+
+def auto_replies_today(*, address: str, now: datetime | None = None) -> int:
+    """How many automatic mails went (or are going) to ``address`` since local midnight."""
+    midnight = timezone.localtime(now or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return OutgoingMail.objects.filter(
+        automatic=True, recipient=address.strip().lower(), created_at__gte=midnight
+    ).count()
