@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage, Message, PoolPage, State
-from workflow.permissions import VIEW, cases_visible_to, pools_for
+from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGE_SIZE = 50
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
@@ -44,6 +44,10 @@ def home_overview(*, user: Any) -> dict[str, Any]:
 def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> dict[str, Any]:
     """One page of a pool's cases, filtered by state and sorted by an indexed column."""
     cases = cases_visible_to(user).filter(pool=pool).select_related("assignee", "category")
+    leads = may(user, LEAD, pool)
+    if not leads:
+        # An operator's grid shows what is meant for them: theirs and the untaken ones.
+        cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
     state = params.get("state", "open")
     if state == "open":
         cases = cases.filter(state__in=OPEN_STATES)
@@ -52,7 +56,13 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     sort = params.get("sort", "-received")
     cases = cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(params.get("page"))
-    return {"cases": page, "state_filter": state, "sort": sort, "states": State.choices}
+    return {
+        "cases": page,
+        "state_filter": state,
+        "sort": sort,
+        "states": State.choices,
+        "leads_pool": leads,
+    }
 
 
 def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
@@ -63,7 +73,10 @@ def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
         .select_related("author")
         .prefetch_related("attachments", "receipts")
     )
-    entries = PageLogEntry.objects.filter(page_id=case.pk).select_related("user")
+    # Wagtail's own "created" entry repeats ours; the case's history is our actions.
+    entries = PageLogEntry.objects.filter(
+        page_id=case.pk, action__startswith="correspondence."
+    ).select_related("user")
     timeline = [{"at": m.date, "message": m} for m in messages]
     timeline += [{"at": e.timestamp, "entry": e} for e in entries]
     return sorted(timeline, key=lambda item: item["at"])

@@ -5,7 +5,14 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from correspondence.models import Category, Department, Mailbox, QuarantinedMessage, ResolutionType
+from correspondence.models import (
+    Category,
+    Department,
+    Mailbox,
+    QuarantinedMessage,
+    QuickReply,
+    ResolutionType,
+)
 
 
 class MailboxViewSet(SnippetViewSet):
@@ -42,10 +49,19 @@ class ResolutionTypeViewSet(SnippetViewSet):
     list_display = ["name", "active"]
 
 
+class QuickReplyViewSet(SnippetViewSet):
+    model = QuickReply
+    icon = "openquote"
+    list_display = ["title", "pool", "language", "active"]
+    list_filter = ["pool", "language", "active"]
+    search_fields = ["title", "text"]
+
+
 class CorrespondenceViewSetGroup(SnippetViewSetGroup):
     items = (
         MailboxViewSet,
         QuarantineViewSet,
+        QuickReplyViewSet,
         DepartmentViewSet,
         CategoryViewSet,
         ResolutionTypeViewSet,
@@ -63,6 +79,12 @@ LOG_ACTIONS = {
     "correspondence.case.customer_wrote": (_("Customer wrote"), _("Customer wrote")),
     "correspondence.case.take": (_("Taken"), _("Taken")),
     "correspondence.case.release": (_("Returned to the pool"), _("Returned to the pool")),
+    "correspondence.case.assign": (_("Assigned"), _("Assigned")),
+    "correspondence.case.worked": (_("Marked as worked"), _("Marked as worked")),
+    "correspondence.case.note": (_("Note added"), _("Note added")),
+    "correspondence.case.classify": (_("Classification changed"), _("Classification changed")),
+    "correspondence.case.transfer": (_("Moved to another pool"), _("Moved to another pool")),
+    "correspondence.case.reply": (_("Answer sent"), _("Answer sent")),
     "correspondence.case.close": (_("Closed"), _("Closed")),
     "correspondence.case.reopen": (_("Reopened"), _("Reopened")),
 }

@@ -24,6 +24,7 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("work/", include("workflow.urls")),
 ]
 
 if settings.DEBUG:

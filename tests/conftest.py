@@ -13,6 +13,8 @@ from correspondence.services.cases import NewCase, case_create
 from intranet.models import IntranetHomePage, UserProfile
 from workflow import permissions
 
+pytest_plugins = ["tests.support.smtp"]
+
 
 @pytest.fixture
 def home(db: None) -> IntranetHomePage:

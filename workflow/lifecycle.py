@@ -1,23 +1,204 @@
-"""Services that move a case through the transition table, each logged."""
+"""Services that move a case through the transition table: check, lock, change, log.
+
+Each takes keyword arguments, runs in one transaction, checks the pool permission,
+locks the case row, asks the transition table, writes with an UPDATE of the case row
+(never a page save, which is slow and revisions nothing here), and logs the action.
+"""
+
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.models import CasePage, State
-from workflow.transitions import Action, next_state
+from correspondence.errors import CaseActionDenied
+from correspondence.models import CasePage, ResolutionType, State
+from workflow.permissions import LEAD, WORK, may, require_case_permission
+from workflow.transitions import Action, InvalidTransition, next_state
+
+
+def case_locked(case_id: int) -> CasePage:
+    """The case with its row locked until the transaction ends."""
+    return CasePage.objects.select_for_update(of=("self",)).get(pk=case_id)
+
+
+def case_transition(
+    *,
+    case: CasePage,
+    action: Action,
+    user: Any,
+    log_action: str,
+    data: dict[str, Any] | None = None,
+    **fields: Any,
+) -> CasePage:
+    """Applies one transition to a locked case: new state and fields, then the log entry."""
+    try:
+        state = next_state(case.state, action)
+    except InvalidTransition as exc:
+        raise CaseActionDenied(
+            _("Case %(number)s is %(state)s: this action is not possible now.")
+            % {"number": case.number, "state": case.get_state_display()}
+        ) from exc
+    CasePage.objects.filter(pk=case.pk).update(state=state, touched_at=timezone.now(), **fields)
+    case.refresh_from_db()
+    log(instance=case, action=log_action, user=user, data=data or {})
+    return case
+
+
+def _require_owner_or_leader(user: Any, case: CasePage) -> None:
+    require_case_permission(user, WORK, case)
+    if case.assignee_id not in (None, user.pk) and not may(user, LEAD, case.pool):
+        raise CaseActionDenied(
+            _("Case %(number)s is being worked by %(name)s.")
+            % {"number": case.number, "name": case.assignee}
+        )
+
+
+@transaction.atomic
+def case_take(*, case_id: int, user: Any) -> CasePage:
+    """The user takes a new case for themselves."""
+    case = case_locked(case_id)
+    require_case_permission(user, WORK, case)
+    if case.state != State.NEW:
+        raise CaseActionDenied(
+            _("Case %(number)s has already been taken.") % {"number": case.number}
+        )
+    return case_transition(
+        case=case,
+        action=Action.TAKE,
+        user=user,
+        log_action="correspondence.case.take",
+        assignee=user,
+        taken_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def case_assign(*, case_id: int, user: Any, assignee: Any, reason: str) -> CasePage:
+    """A team leader hands the case to an operator of the pool; the reason is logged."""
+    case = case_locked(case_id)
+    require_case_permission(user, LEAD, case)
+    if not may(assignee, WORK, case.pool):
+        raise CaseActionDenied(
+            _("%(name)s does not work in the pool %(pool)s.")
+            % {"name": assignee, "pool": case.pool.title}
+        )
+    return case_transition(
+        case=case,
+        action=Action.TAKE,
+        user=user,
+        log_action="correspondence.case.assign",
+        data={"assignee": assignee.pk, "reason": reason},
+        assignee=assignee,
+        taken_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def case_release(*, case_id: int, user: Any, reason: str = "") -> CasePage:
+    """The case goes back to its pool, untaken (by its operator, a leader, or anti-hoarding)."""
+    case = case_locked(case_id)
+    if user is not None:
+        _require_owner_or_leader(user, case)
+    return case_transition(
+        case=case,
+        action=Action.RELEASE,
+        user=user,
+        log_action="correspondence.case.release",
+        data={"from": case.assignee_id, "reason": reason},
+        assignee=None,
+        taken_at=None,
+    )
+
+
+@transaction.atomic
+def case_mark_worked(*, case_id: int, user: Any) -> CasePage:
+    """Records that the operator worked the case (the PEC back office's LAVORATO)."""
+    case = case_locked(case_id)
+    _require_owner_or_leader(user, case)
+    if case.state != State.TAKEN:
+        raise CaseActionDenied(_("Only a case being worked can be marked as worked."))
+    now = timezone.now()
+    CasePage.objects.filter(pk=case.pk).update(worked_at=now, worked_by=user, touched_at=now)
+    case.refresh_from_db()
+    log(instance=case, action="correspondence.case.worked", user=user)
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *, case_id: int, user: Any, resolution_type: ResolutionType, resolution_text: str
+) -> CasePage:
+    """Closes the case; refused while the resolution or a required answer is missing."""
+    case = case_locked(case_id)
+    _require_owner_or_leader(user, case)
+    missing = case_missing_for_close(
+        case=case, resolution_type=resolution_type, resolution_text=resolution_text
+    )
+    if missing:
+        raise CaseActionDenied(
+            _("The case cannot be closed until these are filled in: %(fields)s.")
+            % {"fields": ", ".join(missing)}
+        )
+    return case_transition(
+        case=case,
+        action=Action.CLOSE,
+        user=user,
+        log_action="correspondence.case.close",
+        data={"resolution_type": resolution_type.name},
+        resolution_type=resolution_type,
+        resolution_text=resolution_text.strip(),
+        closed_at=timezone.now(),
+    )
+
+
+def case_missing_for_close(
+    *, case: CasePage, resolution_type: ResolutionType | None, resolution_text: str
+) -> list[str]:
+    """Names of what must be filled in before the case may close."""
+    missing = []
+    if resolution_type is None:
+        missing.append(str(_("resolution type")))
+    if not resolution_text.strip():
+        missing.append(str(_("resolution")))
+    if case.category_id:
+        for question in case.category.questions.filter(required=True):
+            if not str(case.answers.get(question.key, "")).strip():
+                missing.append(question.label)
+    return missing
+
+
+@transaction.atomic
+def case_reopen(*, case_id: int, user: Any, reason: str = "") -> CasePage:
+    """Staff reactivate a closed case; it returns to whoever worked it."""
+    case = case_locked(case_id)
+    require_case_permission(user, WORK, case)
+    return case_transition(
+        case=case,
+        action=Action.REOPEN,
+        user=user,
+        log_action="correspondence.case.reopen",
+        data={"by": "staff", "reason": reason},
+        closed_at=None,
+        assignee=case.assignee or user,
+    )
 
 
 @transaction.atomic
 def case_customer_wrote(*, case: CasePage) -> CasePage:
     """Records a customer's new message; a closed case reopens and counts the write-back."""
-    case = CasePage.objects.select_for_update().get(pk=case.pk)
+    case = case_locked(case.pk)
     if case.state == State.CLOSED:
-        new_state = next_state(case.state, Action.REOPEN)
-        CasePage.objects.filter(pk=case.pk).update(
-            state=new_state, closed_at=None, writes_after_close=F("writes_after_close") + 1
+        case = case_transition(
+            case=case,
+            action=Action.REOPEN,
+            user=None,
+            log_action="correspondence.case.reopen",
+            data={"by": "customer"},
+            closed_at=None,
+            writes_after_close=F("writes_after_close") + 1,
         )
-        case.refresh_from_db()
-        log(instance=case, action="correspondence.case.reopen", data={"by": "customer"})
     log(instance=case, action="correspondence.case.customer_wrote")
     return case

@@ -23,6 +23,7 @@ from correspondence.models import CasePage, Channel, Mailbox, Message, PoolPage
 from correspondence.outbox.services import auto_reply_queue
 from correspondence.services.cases import NewCase, case_create
 from workflow.lifecycle import case_customer_wrote
+from workflow.rules.services import rules_apply, subject_from_understood
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def _file(
         pool=pool_for(mailbox, understood), data=_new_case(mailbox, understood, fetched_at)
     )
     message_record(kind=Message.Kind.INBOUND, case=case, **record)
+    rules_apply(case=case, subject=subject_from_understood(understood, case))
     auto_reply_queue(case=case, mailbox=mailbox, understood=understood)
     return IngestResult("created", case, understood)
 

@@ -1,16 +1,18 @@
 """The data model of correspondence: the page tree of cases and everything around it."""
 
-from correspondence.models.cases import CaseCounter, CasePage, Channel, State, Urgency
+from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Channel, State, Urgency
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
 from correspondence.models.outbox import OutgoingMail
 from correspondence.models.reference import Category, Department, Question, ResolutionType
+from correspondence.models.texts import QuickReply, ReplyDraft
 from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, YearPage
 
 __all__ = [
     "Attachment",
     "CaseCounter",
     "CasePage",
+    "CaseViewer",
     "Category",
     "Channel",
     "Department",
@@ -22,6 +24,8 @@ __all__ = [
     "PoolPage",
     "QuarantinedMessage",
     "Question",
+    "QuickReply",
+    "ReplyDraft",
     "ResolutionType",
     "State",
     "Urgency",

@@ -86,6 +86,17 @@ class CasePage(StaffOnlyPageMixin, Page):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     first_reply_at = models.DateTimeField(_("first reply at"), null=True, blank=True)
     worked_at = models.DateTimeField(_("worked at"), null=True, blank=True)
+    worked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("worked by"),
+    )
+    touched_at = models.DateTimeField(
+        _("last worked on"), null=True, blank=True, help_text=_("For anti-hoarding.")
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution_type = models.ForeignKey(
         "correspondence.ResolutionType",
@@ -139,9 +150,12 @@ class CasePage(StaffOnlyPageMixin, Page):
 
     def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
         from correspondence.selectors import case_timeline
+        from workflow.selectors import case_panel, case_viewers_touch
 
         context = super().get_context(request, *args, **kwargs)
         context["timeline"] = case_timeline(case=self)
+        context["panel"] = case_panel(user=request.user, case=self)
+        context["others_viewing"] = case_viewers_touch(case=self, user=request.user)
         return context
 
     def require_access(self, user: Any) -> None:
@@ -162,3 +176,17 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool_id}/{self.year}: {self.last}"
+
+
+class CaseViewer(models.Model):
+    """Who has a case open right now, refreshed by the page while it is open."""
+
+    case = models.ForeignKey(CasePage, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_viewer")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.case_id}"

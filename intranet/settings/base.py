@@ -160,7 +160,14 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "mailboxes-poll": {"task": "correspondence.tasks.mailboxes_poll_task", "schedule": 10.0},
+    "outbox-retry": {"task": "correspondence.tasks.outbox_retry_task", "schedule": 60.0},
+    "cases-release-untouched": {
+        "task": "workflow.tasks.cases_release_untouched_task",
+        "schedule": 300.0,
+    },
 }
+# A taken case nobody touches for this long returns to its pool (anti-hoarding).
+CORRISPONDENZA_HOARDING_MINUTES = int(os.environ.get("CORRISPONDENZA_HOARDING_MINUTES", "240"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 LOGGING = {

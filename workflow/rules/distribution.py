@@ -6,7 +6,7 @@ two reads below it gather presence and open work from the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 ABSENT = frozenset({"away", "offline", "dnd"})
 OPEN_STATES = ("taken", "consultation", "awaiting_approval")
@@ -64,27 +64,3 @@ def operator_pick(
     if mode == "least_open":
         return least_open_pick(candidates, open_counts=open_counts, present=present)
     raise ValueError(f"unknown assignment mode {mode!r}")
-
-
-def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
-    """Each user's presence; users without a profile are left out (they count as offline)."""
-    from intranet.models import UserProfile
-
-    rows = UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "presence")
-    return dict(rows)
-
-
-def open_work_of(user_ids: Iterable[int]) -> dict[int, int]:
-    """How many open cases (taken, in consultation, awaiting approval) each user holds."""
-    from django.db.models import Count
-
-    from correspondence.models import CasePage
-
-    rows = (
-        CasePage.objects.filter(assignee_id__in=list(user_ids), state__in=OPEN_STATES)
-        .order_by()
-        .values("assignee_id")
-        .annotate(n=Count("pk"))
-        .values_list("assignee_id", "n")
-    )
-    return dict(rows)

@@ -4,14 +4,14 @@ them to each new case; an unsaved rule can be tried on a pool's recent mail.
 Writes follow the house pattern: check the permission, lock, write, log.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -28,15 +28,11 @@ from correspondence.models import (
     Urgency,
 )
 from correspondence.services.cases import month_page_for
+from intranet.models import UserProfile
 from workflow.deadlines import due_after
 from workflow.models import Assignment, RoutingRule
 from workflow.permissions import LEAD, WORK, may, require_pool_permission
-from workflow.rules.distribution import (
-    is_present,
-    open_work_of,
-    operator_pick,
-    presence_of,
-)
+from workflow.rules.distribution import OPEN_STATES, is_present, operator_pick
 from workflow.rules.matching import Actions, Conditions, RuleData, RuleSubject, rules_select
 from workflow.rules.outcomes import Names, outcome_texts, rule_try_rows
 from workflow.transitions import Action, next_state
@@ -363,3 +359,21 @@ def rule_try(*, pool: PoolPage, rule_data: RuleData, limit: int = 100) -> list[T
 
 def _files_of(message_ref: Any) -> Any:
     return Attachment.objects.filter(message=message_ref, inline=False, evidence=False)
+
+
+def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's presence; users without a profile are left out (they count as offline)."""
+    rows = UserProfile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "presence")
+    return dict(rows)
+
+
+def open_work_of(user_ids: Iterable[int]) -> dict[int, int]:
+    """How many open cases (taken, in consultation, awaiting approval) each user holds."""
+    rows = (
+        CasePage.objects.filter(assignee_id__in=list(user_ids), state__in=OPEN_STATES)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values_list("assignee_id", "n")
+    )
+    return dict(rows)

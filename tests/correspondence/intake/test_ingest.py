@@ -22,7 +22,7 @@ def test_a_new_message_opens_a_case_with_its_sender_and_files(folder_mailbox: Ma
     case = CasePage.objects.get(pk=result.case.pk)
     assert case.number == "SIN-2026-000001" and case.state == "new"
     assert case.customer_email == "alessandro.conti@example.it"
-    message = case.messages.get()
+    message = case.messages.get(kind=Message.Kind.INBOUND)
     assert message.raw.read() == _raw("13-mixed-pdf-rfc2231.eml")
     assert len(message.raw_sha256) == 64
     assert {a.filename for a in message.attachments.all()} >= {"Pełnomocnictwo_kierowcy.pdf"}
@@ -46,7 +46,7 @@ def test_a_pec_envelope_opens_a_case_with_certified_sender_and_time(
     assert case.channel == "pec"
     assert case.customer_email == "avv.bianchi@pec.example.it"
     assert case.received_at.isoformat() == "2026-03-03T09:15:22+00:00"
-    message = case.messages.get()
+    message = case.messages.get(kind=Message.Kind.INBOUND)
     assert message.pec["kind"] == "posta-certificata"
     evidence = set(message.attachments.filter(evidence=True).values_list("filename", flat=True))
     assert evidence == {"daticert.xml", "smime.p7s"}
@@ -85,7 +85,7 @@ def test_a_reply_with_the_case_number_joins_the_case(folder_mailbox: Mailbox) ->
     )
     result = message_ingest(mailbox=folder_mailbox, raw=reply)
     assert result.outcome == "threaded" and result.case.pk == first.case.pk
-    assert Message.objects.filter(case=first.case).count() == 2
+    assert Message.objects.filter(case=first.case, kind=Message.Kind.INBOUND).count() == 2
 
 
 def test_a_missing_folder_is_a_clear_mailbox_error(folder_mailbox: Mailbox) -> None:

@@ -2,15 +2,12 @@
 
 import email
 import email.policy
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
 from django.core import mail
 from django.utils import timezone
 
@@ -24,7 +21,7 @@ from correspondence.outbox.services import (
     outgoing_queue,
 )
 from correspondence.tasks import outbox_retry_task, outbox_send_task
-from intranet.celery import app as celery_app
+from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
 CORPUS = Path(__file__).resolve().parents[3] / "fixtures" / "mail"
@@ -33,69 +30,6 @@ CUSTOMER_ID = "20260302091407.4f2a@example.it"
 
 def _raw(name: str) -> bytes:
     return (CORPUS / name).read_bytes()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every envelope; refuses RCPT with ``refuse``."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.refuse = ""
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.refuse:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1, started on demand on a fixed port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.handler = Collector()
-        self._controller: Controller | None = None
-
-    def start(self) -> "SmtpServer":
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def envelopes(self) -> list[Envelope]:
-        return self.handler.envelopes
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(_free_port())
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def eager(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks run where they are queued, as a worker would run them."""
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(celery_app.conf, "task_eager_propagates", True)
 
 
 @pytest.fixture

@@ -113,3 +113,50 @@ class _Collect:
 
     def flush(self) -> None:
         pass
+
+
+def test_a_batch_gives_the_same_valid_tree_as_one_by_one(sinistri: PoolPage) -> None:
+    from django.test import Client
+
+    from correspondence.services.batch import cases_create_batch
+
+    first = case_create(
+        pool=sinistri,
+        data=NewCase(
+            channel="email", subject="uno", received_at=datetime(2026, 3, 1, 9, tzinfo=UTC)
+        ),
+    )
+    batch = cases_create_batch(
+        pool=sinistri,
+        items=[
+            NewCase(
+                channel="email",
+                subject=f"lotto {i}",
+                received_at=datetime(2026, 3 + i % 2, 2, 9, tzinfo=UTC),
+            )
+            for i in range(6)
+        ],
+    )
+    after = case_create(
+        pool=sinistri,
+        data=NewCase(
+            channel="email", subject="dopo", received_at=datetime(2026, 3, 5, 9, tzinfo=UTC)
+        ),
+    )
+    numbers = [first.number, *[c.number for c in batch], after.number]
+    assert len(set(numbers)) == 8
+    assert after.number == "SIN-2026-000008"
+    report: list[str] = []
+    call_command("fixtree", "--noinput", stdout=_Collect(report))
+    assert "No problems found" in "".join(report), "".join(report)
+    case = CasePage.objects.get(pk=batch[0].pk)
+    assert case.get_parent().specific.month == 3 and case.subject == "lotto 0"
+    assert PageLogEntry.objects.filter(
+        page_id=case.pk, action="correspondence.case.create"
+    ).exists()
+    admin_client = Client()
+    from django.contrib.auth.models import User
+
+    admin_client.force_login(User.objects.create_superuser("root", password="pw"))
+    assert admin_client.get(f"/admin/pages/{case.pk}/edit/").status_code == 200
+    assert admin_client.get(case.url).status_code == 200

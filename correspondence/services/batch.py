@@ -1,0 +1,143 @@
+"""Creating many cases at once: one lock, one block of numbers, rows inserted in bulk.
+
+`add_child` costs about thirty queries a page; a batch instead locks the pool once,
+reserves its numbers in one statement, computes the tree paths of the batch from the
+month page's last child, and inserts page rows, case rows and log entries in bulk.
+The result is the same valid tree (Wagtail's fixtree finds nothing) at a fraction
+of the cost. Used by bulk imports, benchmarks and tests that need many cases.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import Page, PageLogEntry
+
+from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage
+from correspondence.services.cases import NewCase, month_page_for
+from workflow.deadlines import due_after
+from workflow.numbering import case_number_format
+
+
+def _numbers_reserve(*, pool: PoolPage, year: int, count: int) -> list[str]:
+    table = CaseCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (pool_id, year, last) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (pool_id, year) DO UPDATE SET last = {table}.last + %s "
+            "RETURNING last",
+            [pool.pk, year, count, count],
+        )
+        (last,) = cursor.fetchone()
+    return [
+        case_number_format(code=pool.code, year=year, sequence=n)
+        for n in range(last - count + 1, last + 1)
+    ]
+
+
+@transaction.atomic
+def cases_create_batch(
+    *, pool: PoolPage, items: Sequence[NewCase], user: Any = None
+) -> list[CasePage]:
+    """Creates the cases in the pool, in the given order; same result as `case_create` each."""
+    pool = PoolPage.objects.select_for_update().get(pk=pool.pk)
+    by_month: dict[int, list[NewCase]] = defaultdict(list)
+    months: dict[int, MonthPage] = {}
+    for item in items:
+        month = month_page_for(pool=pool, moment=item.received_at)
+        months[month.pk] = month
+        by_month[month.pk].append(item)
+    created: list[CasePage] = []
+    for month_id, month_items in by_month.items():
+        created += _create_under(pool, months[month_id], month_items, user)
+    return created
+
+
+def _create_under(
+    pool: PoolPage, month: MonthPage, items: list[NewCase], user: Any
+) -> list[CasePage]:
+    month = MonthPage.objects.select_for_update().get(pk=month.pk)
+    numbers = _numbers_reserve(pool=pool, year=month.year, count=len(items))
+    last = month.get_last_child()
+    start = Page._str2int(last.path[-Page.steplen :]) if last else 0
+    now = timezone.now()
+    cases = [
+        _case_object(pool, month, item, number, start + offset + 1, now)
+        for offset, (item, number) in enumerate(zip(items, numbers, strict=True))
+    ]
+    pages = Page.objects.bulk_create([Page(**_page_fields(case)) for case in cases])
+    for case, page in zip(cases, pages, strict=True):
+        case.page_ptr_id = case.pk = page.pk
+        case.id = page.pk
+    fields = [f for f in CasePage._meta.local_concrete_fields]
+    CasePage._base_manager._insert(cases, fields=fields, using="default")  # type: ignore[attr-defined]
+    Page.objects.filter(pk=month.pk).update(numchild=F("numchild") + len(cases))
+    _log_created(cases, user, now)
+    return cases
+
+
+def _case_object(
+    pool: PoolPage, month: MonthPage, item: NewCase, number: str, position: int, now: Any
+) -> CasePage:
+    title = f"{number} {item.subject}"[:255].strip()
+    slug = slugify(number)
+    return CasePage(
+        title=title,
+        draft_title=title,
+        slug=slug,
+        content_type=ContentType.objects.get_for_model(CasePage),
+        path=Page._get_path(month.path, month.depth + 1, position),
+        depth=month.depth + 1,
+        numchild=0,
+        url_path=f"{month.url_path}{slug}/",
+        live=True,
+        has_unpublished_changes=False,
+        first_published_at=now,
+        last_published_at=now,
+        locale_id=month.locale_id,
+        translation_key=uuid.uuid4(),
+        number=number,
+        pool=pool,
+        state="new",
+        channel=item.channel,
+        subject=item.subject[:998],
+        received_at=item.received_at,
+        customer_name=item.customer_name[:255],
+        customer_email=item.customer_email[:320],
+        customer_address=item.customer_address,
+        urgency=item.urgency,
+        category_id=item.category_id,
+        mailbox_id=item.mailbox_id,
+        due_at=due_after(item.received_at, working_days=pool.response_days),
+    )
+
+
+def _page_fields(case: CasePage) -> dict[str, Any]:
+    return {
+        f.attname: getattr(case, f.attname) for f in Page._meta.concrete_fields if f.attname != "id"
+    }
+
+
+def _log_created(cases: list[CasePage], user: Any, now: Any) -> None:
+    content_type = ContentType.objects.get_for_model(CasePage)
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(
+                content_type=content_type,
+                label=case.title,
+                timestamp=now,
+                action="correspondence.case.create",
+                page_id=case.pk,
+                user_id=getattr(user, "pk", None),
+                content_changed=True,
+                data={"number": case.number, "channel": case.channel},
+            )
+            for case in cases
+        ]
+    )

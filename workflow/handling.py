@@ -1,0 +1,103 @@
+"""Services around the work on a case that do not change its state: notes, transfer,
+classification. Each checks the pool permission, asks for a reason where the brief says
+so, and is logged."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from correspondence.errors import CaseActionDenied
+from correspondence.models import CasePage, Category, Message, PoolPage
+from correspondence.services.cases import month_page_for
+from workflow.lifecycle import case_locked
+from workflow.permissions import LEAD, VIEW, WORK, may, require_case_permission
+
+
+@transaction.atomic
+def case_note_add(*, case_id: int, user: Any, text: str) -> Message:
+    """Adds an internal note to the case's timeline; never leaves the house."""
+    case = case_locked(case_id)
+    require_case_permission(user, WORK, case)
+    if not text.strip():
+        raise CaseActionDenied(_("A note needs some text."))
+    note = Message.objects.create(
+        case=case,
+        kind=Message.Kind.NOTE,
+        author=user,
+        date=timezone.now(),
+        from_name=user.get_full_name() or user.get_username(),
+        text=text.strip(),
+    )
+    CasePage.objects.filter(pk=case.pk).update(touched_at=note.date)
+    log(instance=case, action="correspondence.case.note", user=user, data={"note": note.pk})
+    return note
+
+
+def _require_reason(reason: str) -> str:
+    if not reason.strip():
+        raise CaseActionDenied(_("Please give a reason: it is kept in the case's history."))
+    return reason.strip()
+
+
+@transaction.atomic
+def case_classify(
+    *, case_id: int, user: Any, category: Category | None, urgency: int, reason: str
+) -> CasePage:
+    """Changes category and urgency; the reason is logged."""
+    case = case_locked(case_id)
+    require_case_permission(user, WORK, case)
+    reason = _require_reason(reason)
+    if category is not None and category.pool_id not in (None, case.pool_id):
+        raise CaseActionDenied(_("This category belongs to another pool."))
+    before = {"category": case.category_id, "urgency": case.urgency}
+    CasePage.objects.filter(pk=case.pk).update(
+        category=category, urgency=urgency, touched_at=timezone.now()
+    )
+    case.refresh_from_db()
+    log(
+        instance=case,
+        action="correspondence.case.classify",
+        user=user,
+        data={
+            "before": before,
+            "after": {"category": case.category_id, "urgency": case.urgency},
+            "reason": reason,
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> CasePage:
+    """Moves the case to another pool, untaken, under that pool's month page.
+
+    The number stays: customers and colleagues keep quoting it.
+    """
+    case = case_locked(case_id)
+    reason = _require_reason(reason)
+    if not (may(user, LEAD, case.pool) or case.assignee_id == user.pk):
+        raise CaseActionDenied(_("Only its operator or a team leader may transfer this case."))
+    if not may(user, VIEW, pool):
+        raise CaseActionDenied(
+            _("You cannot send cases to the pool %(pool)s.") % {"pool": pool.title}
+        )
+    if case.state not in ("new", "taken"):
+        raise CaseActionDenied(_("Only a new or taken case can move to another pool."))
+    source = case.pool
+    PoolPage.objects.select_for_update().get(pk=pool.pk)
+    # Permission was checked above against the pools; Wagtail's page permissions do not apply.
+    case.move(month_page_for(pool=pool, moment=case.received_at), pos="last-child")
+    CasePage.objects.filter(pk=case.pk).update(
+        pool=pool, state="new", assignee=None, taken_at=None, touched_at=timezone.now()
+    )
+    case.refresh_from_db()
+    log(
+        instance=case,
+        action="correspondence.case.transfer",
+        user=user,
+        data={"from": source.pk, "to": pool.pk, "reason": reason},
+    )
+    return case

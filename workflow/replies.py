@@ -1,0 +1,141 @@
+"""Answering the customer from the case page: the reply leaves through the outbox.
+
+The reply threads (case number in the subject, In-Reply-To and References to the
+customer's last message), carries the operator's signature with its JPG inline, and
+for a PEC case leaves through the PEC mailbox's own SMTP.
+"""
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from correspondence.errors import CaseActionDenied
+from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
+from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
+from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from workflow.lifecycle import case_locked
+from workflow.permissions import LEAD, WORK, may, require_case_permission
+
+SIGNATURE_CID = "signature"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the operator wrote in the composer."""
+
+    to: Sequence[str]
+    cc: Sequence[str]
+    text: str
+    attachments: Sequence[OutgoingAttachment] = ()
+
+
+def _last_inbound(case: CasePage) -> Message | None:
+    return (
+        Message.objects.filter(case=case, kind=Message.Kind.INBOUND)
+        .exclude(message_id="")
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
+    profile = getattr(user, "profile", None)
+    text = profile.signature.strip() if profile else ""
+    image = None
+    if profile is not None and profile.signature_image:
+        with profile.signature_image.open("rb") as handle:
+            image = OutgoingAttachment(
+                filename="signature.jpg",
+                content_type="image/jpeg",
+                content=handle.read(),
+                content_id=SIGNATURE_CID,
+            )
+    return text, image
+
+
+def _bodies(text: str, signature: str, image: OutgoingAttachment | None) -> tuple[str, str]:
+    plain = f"{text.rstrip()}\n\n-- \n{signature}" if signature else text.rstrip()
+    paragraphs = "".join(
+        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n")
+    )
+    signed = f"<p>{html.escape(signature).replace(chr(10), '<br>')}</p>" if signature else ""
+    img = f'<p><img src="cid:{SIGNATURE_CID}" alt=""></p>' if image else ""
+    return plain, f"<html><body>{paragraphs}{signed}{img}</body></html>"
+
+
+def _require_replier(user: Any, case: CasePage) -> None:
+    require_case_permission(user, WORK, case)
+    if case.state != State.TAKEN:
+        raise CaseActionDenied(_("Take the case before answering it."))
+    if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
+        raise CaseActionDenied(_("Only the case's operator or a team leader may answer."))
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.needs_approval:
+        raise CaseActionDenied(
+            _(
+                "Your replies need a team leader's approval, which this version cannot "
+                "ask for yet. Please ask your team leader to send it."
+            )
+        )
+
+
+@transaction.atomic
+def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
+    """Queues the operator's answer; it leaves once this transaction commits."""
+    case = case_locked(case_id)
+    _require_replier(user, case)
+    if not reply.text.strip():
+        raise CaseActionDenied(_("The answer is empty."))
+    if not reply.to:
+        raise CaseActionDenied(_("The answer needs a recipient."))
+    mailbox = outgoing_mailbox_for(case=case)
+    if mailbox is None:
+        raise CaseActionDenied(_("No mailbox of this pool can send mail."))
+    signature, image = _signature(user)
+    plain, rich = _bodies(reply.text, signature, image)
+    parent = _last_inbound(case)
+    references = [*parent.references.split(), parent.message_id] if parent else []
+    try:
+        outgoing = outgoing_queue(
+            case=case,
+            mailbox=mailbox,
+            to=reply.to,
+            cc=reply.cc,
+            subject=case.subject,
+            text=plain,
+            html=rich,
+            in_reply_to=parent.message_id if parent else None,
+            references=references,
+            automatic=False,
+            author=user,
+            attachments=[*reply.attachments, *([image] if image else [])],
+        )
+    except InvalidAddress as exc:
+        raise CaseActionDenied(str(exc)) from exc
+    now = timezone.now()
+    CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
+    CasePage.objects.filter(pk=case.pk).update(touched_at=now)
+    ReplyDraft.objects.filter(case=case, user=user).delete()
+    log(
+        instance=case,
+        action="correspondence.case.reply",
+        user=user,
+        data={"message_id": outgoing.message_id, "to": list(reply.to)},
+    )
+    return outgoing
+
+
+def reply_draft_save(*, case_id: int, user: Any, to: str, cc: str, text: str) -> ReplyDraft:
+    """Keeps what the operator is typing, so nothing is lost on a closed tab."""
+    case = CasePage.objects.get(pk=case_id)
+    require_case_permission(user, WORK, case)
+    draft, _created = ReplyDraft.objects.update_or_create(
+        case=case, user=user, defaults={"to": to[:1000], "cc": cc[:1000], "text": text}
+    )
+    return draft

@@ -1,0 +1,68 @@
+"""Reads for the case page: what this user may do on this case, and who else is on it."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from correspondence.models import (
+    CasePage,
+    CaseViewer,
+    Category,
+    QuickReply,
+    ReplyDraft,
+    ResolutionType,
+    State,
+    Urgency,
+)
+from workflow.permissions import LEAD, VIEW, WORK, may, pools_for
+
+VIEWER_WINDOW = timedelta(seconds=45)
+
+
+def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
+    """The actions the page offers this user, with the choices each one needs."""
+    works = may(user, WORK, case.pool)
+    leads = may(user, LEAD, case.pool)
+    mine = case.assignee_id == user.pk
+    owner_or_leader = works and (mine or case.assignee_id is None or leads)
+    return {
+        "can_take": works and case.state == State.NEW,
+        "can_work": owner_or_leader and case.state == State.TAKEN,
+        "can_reopen": works and case.state == State.CLOSED,
+        "can_note": works,
+        "can_assign": leads and case.state in (State.NEW, State.TAKEN),
+        "can_transfer": (leads or mine) and case.state in (State.NEW, State.TAKEN),
+        "can_classify": works and case.state != State.CLOSED,
+        "resolution_types": ResolutionType.objects.filter(active=True),
+        "categories": Category.objects.filter(
+            Q(pool=case.pool) | Q(pool__isnull=True), active=True
+        ),
+        "urgencies": Urgency.choices,
+        "operators": _pool_operators(case) if leads else [],
+        "pools": pools_for(user, VIEW).exclude(pk=case.pool_id) if (leads or mine) else [],
+        "can_reply": (mine or leads) and case.state == State.TAKEN,
+        "quick_replies": QuickReply.objects.filter(
+            Q(pool=case.pool) | Q(pool__isnull=True), active=True
+        ),
+        "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
+    }
+
+
+def _pool_operators(case: CasePage) -> list[Any]:
+    users = get_user_model().objects.filter(pool_memberships__pool=case.pool, is_active=True)
+    return [u for u in users.order_by("first_name", "username") if may(u, WORK, case.pool)]
+
+
+def case_viewers_touch(*, case: CasePage, user: Any) -> list[Any]:
+    """Records that the user has the case open; returns the others who have it open now."""
+    now = timezone.now()
+    CaseViewer.objects.update_or_create(case=case, user=user, defaults={"seen_at": now})
+    others = (
+        CaseViewer.objects.filter(case=case, seen_at__gte=now - VIEWER_WINDOW)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    return [viewer.user for viewer in others]
