@@ -1,13 +1,20 @@
 """Reads of correspondence for the intranet pages; every one starts from the permissions."""
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from wagtail.models import PageLogEntry
 
-from correspondence.models import CasePage, Message, PoolPage, State
+from correspondence.models import CasePage, Category, Message, PoolPage, State
+from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGE_SIZE = 50
@@ -41,28 +48,129 @@ def home_overview(*, user: Any) -> dict[str, Any]:
     return {"pools": pools, "my_cases": mine}
 
 
-def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> dict[str, Any]:
-    """One page of a pool's cases, filtered by state and sorted by an indexed column."""
-    cases = cases_visible_to(user).filter(pool=pool).select_related("assignee", "category")
-    leads = may(user, LEAD, pool)
-    if not leads:
-        # An operator's grid shows what is meant for them: theirs and the untaken ones.
-        cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+@dataclass
+class ListingPage:
+    """One page of a listing, without counting the whole result (a count at a million
+    rows costs more than the page itself)."""
+
+    object_list: list[CasePage]
+    number: int
+    has_next: bool
+
+    def __iter__(self) -> Iterator[CasePage]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
+def page_of(cases: QuerySet[CasePage], page: str | None) -> ListingPage:
+    number = int(page) if page and page.isdigit() and int(page) > 0 else 1
+    start = (number - 1) * PAGE_SIZE
+    rows = list(cases[start : start + PAGE_SIZE + 1])
+    return ListingPage(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def _day(value: str | None, *, end: bool) -> datetime | None:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
+    if case_number_parse(text):
+        return cases.filter(number=text.strip().upper())
+    if "@" in text:
+        return cases.filter(customer_email__icontains=text.strip().lower())
+    words = [w for w in re.findall(r"\w+", text) if len(w) > 1]
+    if not words:
+        return cases
+    if connection.vendor == "postgresql":
+        query = " & ".join(f"{w.lower()}:*" for w in words)
+        return cases.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
+    for word in words:
+        cases = cases.filter(Q(subject__icontains=word) | Q(customer_name__icontains=word))
+    return cases
+
+
+def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
+    """Applies the search form: text (number, sender, words), dates, state, category."""
+    if params.get("q", "").strip():
+        cases = _text_filter(cases, params["q"])
+    if since := _day(params.get("from"), end=False):
+        cases = cases.filter(received_at__gte=since)
+    if until := _day(params.get("to"), end=True):
+        cases = cases.filter(received_at__lte=until)
     state = params.get("state", "open")
     if state == "open":
         cases = cases.filter(state__in=OPEN_STATES)
     elif state in State.values:
         cases = cases.filter(state=state)
+    category = params.get("category", "")
+    if category.isdigit():
+        cases = cases.filter(category_id=int(category))
     sort = params.get("sort", "-received")
-    cases = cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
-    page = Paginator(cases, PAGE_SIZE).get_page(params.get("page"))
+    return cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
+
+
+def _listing_context(cases: QuerySet[CasePage], params: Mapping[str, str]) -> dict[str, Any]:
+    cases = cases_filter(cases.select_related("assignee", "category", "pool"), params)
     return {
-        "cases": page,
-        "state_filter": state,
-        "sort": sort,
+        "cases": page_of(cases, params.get("page")),
+        "state_filter": params.get("state", "open"),
+        "sort": params.get("sort", "-received"),
         "states": State.choices,
-        "leads_pool": leads,
+        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category")},
+        "querystring": urlencode({k: v for k, v in params.items() if k != "page"}),
     }
+
+
+def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> dict[str, Any]:
+    """One page of a pool's cases: an operator sees theirs and the untaken ones."""
+    cases = cases_visible_to(user).filter(pool=pool)
+    leads = may(user, LEAD, pool)
+    if not leads:
+        cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+    context = _listing_context(cases, params)
+    context["leads_pool"] = leads
+    context["categories"] = Category.objects.filter(Q(pool=pool) | Q(pool__isnull=True))
+    context["released"] = _recently_released(pool) if leads else []
+    return context
+
+
+def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
+    """Search across every pool the user may see, with the same limits as the pool lists."""
+    cases = cases_visible_to(user)
+    led = pools_for(user, LEAD).values("pk")
+    cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+    context = _listing_context(cases, {"state": "all", **params})
+    context["categories"] = Category.objects.filter(active=True)
+    return context
+
+
+def _recently_released(pool: PoolPage) -> list[PageLogEntry]:
+    """Cases anti-hoarding returned to the pool in the last day, for its team leader."""
+    since = timezone.now() - timedelta(days=1)
+    return list(
+        PageLogEntry.objects.filter(
+            action="correspondence.case.release",
+            data__reason="untouched",
+            timestamp__gte=since,
+            page__in=CasePage.objects.filter(pool=pool).values("pk"),
+        )
+        .select_related("page")
+        .order_by("-timestamp")[:20]
+    )
 
 
 def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """Views of correspondence that are not pages: attachment downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 
 from correspondence.models import Attachment
+from correspondence.selectors import case_search
 from workflow.permissions import cases_visible_to
 
 
@@ -21,4 +22,14 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
         as_attachment=not attachment.inline,
         filename=attachment.filename,
         content_type=attachment.content_type,
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search across the user's pools, with the same limits as their pool lists."""
+    return render(
+        request,
+        "correspondence/search.html",
+        case_search(user=request.user, params=request.GET.dict()),
     )

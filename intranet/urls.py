@@ -23,6 +23,7 @@ urlpatterns = [
         correspondence_views.attachment_download,
         name="attachment_download",
     ),
+    path("search/", correspondence_views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),
 ]

@@ -11,6 +11,7 @@ from correspondence.intake.storage import content_store, sha256_of
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Mailbox, Message, QuarantinedMessage
+from correspondence.services.search import case_search_add
 
 
 def message_record(
@@ -52,6 +53,8 @@ def message_record(
     )
     message.raw.name = raw_name
     message.save()
+    if case is not None and kind == Message.Kind.INBOUND:
+        case_search_add(case_id=case.pk, texts=[sender.name if sender else "", parsed.text])
     for item in parsed.attachments:
         _attachment_record(message, item)
     for name, content, ctype in _evidence(understood):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +110,9 @@ class CasePage(StaffOnlyPageMixin, Page):
     had_consultation = models.BooleanField(_("had a consultation"), default=False)
     writes_after_close = models.PositiveIntegerField(_("customer wrote after closing"), default=0)
     answers = models.JSONField(_("answers to questions"), default=dict, blank=True)
+    # PostgreSQL full-text search over subject, customer and message texts; its GIN
+    # index and the trigram indexes for partial matches are made by migration 0005.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     content_panels = [
         *Page.content_panels,

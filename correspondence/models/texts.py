@@ -20,13 +20,16 @@ class QuickReply(models.Model):
         verbose_name=_("pool"),
         help_text=_("Empty: offered in every pool."),
     )
-    language = models.CharField(
-        _("language"), max_length=5, choices=settings.LANGUAGES, blank=True
-    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    panels = [FieldPanel("title"), FieldPanel("text"), FieldPanel("pool"),
-              FieldPanel("language"), FieldPanel("active")]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("text"),
+        FieldPanel("pool"),
+        FieldPanel("language"),
+        FieldPanel("active"),
+    ]
 
     class Meta:
         verbose_name = _("quick reply")
@@ -40,8 +43,9 @@ class QuickReply(models.Model):
 class ReplyDraft(models.Model):
     """What an operator has typed in a case's reply box, saved as they type."""
 
-    case = models.ForeignKey("correspondence.CasePage", on_delete=models.CASCADE,
-                             related_name="reply_drafts")
+    case = models.ForeignKey(
+        "correspondence.CasePage", on_delete=models.CASCADE, related_name="reply_drafts"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     to = models.CharField(max_length=1000, blank=True)
     cc = models.CharField(max_length=1000, blank=True)
@@ -49,9 +53,7 @@ class ReplyDraft(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["case", "user"], name="unique_reply_draft")
-        ]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_reply_draft")]
 
     def __str__(self) -> str:
         return f"draft of {self.user} on {self.case_id}"

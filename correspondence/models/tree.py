@@ -88,7 +88,7 @@ class PoolPage(StaffOnlyPageMixin, Page):
         from correspondence.selectors import pool_case_list
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(pool_case_list(user=request.user, pool=self, params=request.GET))
+        context.update(pool_case_list(user=request.user, pool=self, params=request.GET.dict()))
         return context
 
     def require_access(self, user: Any) -> None:

@@ -21,6 +21,7 @@ from wagtail.models import Page, PageLogEntry
 
 from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage
 from correspondence.services.cases import NewCase, month_page_for
+from correspondence.services.search import cases_search_init
 from workflow.deadlines import due_after
 from workflow.numbering import case_number_format
 
@@ -79,6 +80,7 @@ def _create_under(
     CasePage._base_manager._insert(cases, fields=fields, using="default")  # type: ignore[attr-defined]
     Page.objects.filter(pk=month.pk).update(numchild=F("numchild") + len(cases))
     _log_created(cases, user, now)
+    cases_search_init(case_ids=[case.pk for case in cases])
     return cases
 
 

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from wagtail.log_actions import log
 
 from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage, YearPage
+from correspondence.services.search import cases_search_init
 from workflow.deadlines import due_after
 from workflow.numbering import case_number_format
 
@@ -102,6 +103,7 @@ def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None 
         due_at=due_after(data.received_at, working_days=pool.response_days),
     )
     parent.add_child(instance=case)
+    cases_search_init(case_ids=[case.pk])
     log(
         instance=case,
         action="correspondence.case.create",

@@ -1,0 +1,40 @@
+"""The search document of a case: PostgreSQL full-text, filled in the case's own transaction.
+
+On SQLite (the demo) there is no search vector; searches fall back to plain matching.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from correspondence.models import CasePage
+
+MAX_TEXT = 20_000
+_TABLE = CasePage._meta.db_table
+
+
+def case_search_add(*, case_id: int, texts: Iterable[str]) -> None:
+    """Adds words to the case's search document (the subject, a message's text…)."""
+    if connection.vendor != "postgresql":
+        return
+    document = " ".join(t for t in texts if t)[:MAX_TEXT]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET search_vector = "
+            "coalesce(search_vector, ''::tsvector) || to_tsvector('simple', %s) "
+            "WHERE page_ptr_id = %s",
+            [document, case_id],
+        )
+
+
+def cases_search_init(*, case_ids: list[int]) -> None:
+    """Fills the search document of freshly created cases from their own columns."""
+    if connection.vendor != "postgresql" or not case_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET search_vector = to_tsvector('simple', "
+            "number || ' ' || subject || ' ' || customer_name || ' ' || customer_email) "
+            "WHERE page_ptr_id = ANY(%s)",
+            [case_ids],
+        )
