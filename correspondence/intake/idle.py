@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from imapclient import IMAPClient
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
@@ -60,23 +60,29 @@ class MailboxWatcher:
     def run(self) -> None:
         """Watches until stopped or the mailbox is no longer an active IMAP mailbox.
 
-        Server failures never end the watcher: it waits (backing off) and reconnects.
+        Neither a mail server failure nor a lost database connection ends the watcher:
+        it waits, backing off, and starts again.
         """
         try:
             while not self.stop.is_set():
-                mailbox = self._mailbox()
-                if mailbox is None:
-                    logger.info("mailbox %s is no longer watched", self.mailbox_id)
-                    return
                 try:
+                    mailbox = self._mailbox()
+                    if mailbox is None:
+                        logger.info("mailbox %s is no longer watched", self.mailbox_id)
+                        return
                     self._watch(mailbox)
-                except MailboxUnavailable as exc:
-                    self.idling.clear()
-                    logger.warning("watching %s: %s", mailbox.slug, exc)
-                    self.stop.wait(self._backoff)
-                    self._backoff = backoff_next(self._backoff, self.timings)
+                except (MailboxUnavailable, OperationalError, InterfaceError) as exc:
+                    self._pause(exc)
         finally:
             connections.close_all()  # this thread's database connections
+
+    def _pause(self, error: Exception) -> None:
+        self.idling.clear()
+        logger.warning("watching mailbox %s: %s", self.mailbox_id, error)
+        if not isinstance(error, MailboxUnavailable):
+            connections.close_all()  # a broken connection is replaced on next use
+        self.stop.wait(self._backoff)
+        self._backoff = backoff_next(self._backoff, self.timings)
 
     def _mailbox(self) -> Mailbox | None:
         return Mailbox.objects.filter(
