@@ -14,7 +14,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from correspondence.models import Department, Mailbox, PoolMembership, PoolPage, ResolutionType
+from correspondence.models import (
+    Category,
+    Department,
+    Mailbox,
+    PoolMembership,
+    PoolPage,
+    Question,
+    QuickReply,
+    ResolutionType,
+)
 from intranet.models import IntranetHomePage, UserProfile
 from workflow import permissions
 
@@ -46,6 +55,21 @@ USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] =
         {"needs_approval": True, "language": "ro"},
     ),
     ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {}),
+]
+AUTO_REPLY_SUBJECT = "Abbiamo ricevuto il suo messaggio [{number}]"
+AUTO_REPLY_BODY = (
+    "Gentile cliente,\n\nabbiamo ricevuto il suo messaggio «{subject}» e lo abbiamo "
+    "registrato con il numero {number}. La preghiamo di citarlo in ogni comunicazione "
+    "successiva.\n\nCordiali saluti\nAssicura S.p.A."
+)
+QUICK_REPLIES = [
+    ("Documenti mancanti", "Per proseguire con la pratica {number} ci servono ancora: "),
+    (
+        "Pratica in lavorazione",
+        "La pratica {number} è in lavorazione; la ricontatteremo entro cinque giorni lavorativi.",
+    ),
+    ("Prośba o dokumenty", "Aby kontynuować sprawę {number}, prosimy o przesłanie: "),
+    ("Solicitare documente", "Pentru a continua dosarul {number}, vă rugăm să ne trimiteți: "),
 ]
 OPERATOR_PERMS = [permissions.VIEW, permissions.WORK]
 LEADER_PERMS = list(permissions.POOL_PERMISSIONS)
@@ -93,7 +117,14 @@ class Command(BaseCommand):
         pool = PoolPage.objects.filter(code=code).first()
         if pool is None:
             pool = home.add_child(
-                instance=PoolPage(title=title, slug=slug, code=code, addresses=address)
+                instance=PoolPage(
+                    title=title,
+                    slug=slug,
+                    code=code,
+                    addresses=address,
+                    auto_reply_subject=AUTO_REPLY_SUBJECT,
+                    auto_reply_body=AUTO_REPLY_BODY,
+                )
             )
         return pool
 
@@ -147,6 +178,25 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=f"{pool.title} {role}"))
 
     def reference_data(self) -> None:
+        for title, text in QUICK_REPLIES:
+            QuickReply.objects.get_or_create(title=title, defaults={"text": text})
+        sinistri = PoolPage.objects.get(code="SIN")
+        category, created = Category.objects.get_or_create(name="RC Auto", pool=sinistri)
+        if created:
+            Question.objects.create(
+                category=category,
+                key="targa",
+                label="Targa del veicolo",
+                required=True,
+                sort_order=0,
+            )
+            Question.objects.create(
+                category=category,
+                key="cliente_partner",
+                label="Il cliente è un partner?",
+                kind=Question.Kind.YES_NO,
+                sort_order=1,
+            )
         for name in ("Risposta inviata", "Respinta", "Duplicato", "Inoltrata ad altro ufficio"):
             ResolutionType.objects.get_or_create(name=name)
         for name, emails, days in (
