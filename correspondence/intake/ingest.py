@@ -7,7 +7,7 @@ on; a broken system (database down) raises so the fetcher stops and retries late
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from correspondence.intake.parsing import MessageTooLarge, UnparseableMessage
@@ -17,9 +17,16 @@ from correspondence.intake.records import (
     outgoing_find,
     quarantine_record,
 )
-from correspondence.intake.storage import sha256_of
+from correspondence.intake.storage import db_text, sha256_of
 from correspondence.intake.understand import Understood, understand
-from correspondence.models import CasePage, Channel, Mailbox, Message, PoolPage
+from correspondence.models import (
+    CasePage,
+    Channel,
+    Mailbox,
+    Message,
+    PoolPage,
+    QuarantinedMessage,
+)
 from correspondence.outbox.services import auto_reply_queue
 from correspondence.services.cases import NewCase, case_create
 from workflow.lifecycle import case_customer_wrote
@@ -64,6 +71,11 @@ def message_ingest(
     except IntegrityError:
         # A concurrent worker filed the same message between our check and our write.
         return IngestResult("ignored", understood=understood, reason="already received")
+    except (DataError, ValueError) as exc:
+        # This message's content cannot be stored as it is: keep it aside and go on.
+        reason = f"cannot be filed: {exc}"
+        quarantine_record(mailbox=mailbox, raw=raw, reason=reason, uidvalidity=uidvalidity, uid=uid)
+        return IngestResult("quarantined", understood=understood, reason=reason)
 
 
 def _already_received(
@@ -72,7 +84,11 @@ def _already_received(
     messages = Message.objects.filter(mailbox=mailbox)
     if uid is not None and messages.filter(imap_uidvalidity=uidvalidity, imap_uid=uid).exists():
         return True
-    return messages.filter(raw_sha256=sha256_of(raw)).exists()
+    sha = sha256_of(raw)
+    quarantined = QuarantinedMessage.objects.filter(
+        mailbox=mailbox, raw_sha256=sha, status=QuarantinedMessage.Status.OPEN
+    )
+    return messages.filter(raw_sha256=sha).exists() or quarantined.exists()
 
 
 def _message_id_seen(mailbox: Mailbox, message_id: str) -> bool:
@@ -152,9 +168,9 @@ def _new_case(mailbox: Mailbox, understood: Understood, fetched_at: datetime) ->
     is_pec = understood.pec is not None
     return NewCase(
         channel=Channel.PEC if is_pec else Channel.EMAIL,
-        subject=understood.message.subject,
+        subject=db_text(understood.message.subject),
         received_at=_received_at(understood, fetched_at),
-        customer_name=sender.name if sender else "",
+        customer_name=db_text(sender.name) if sender else "",
         customer_email=sender.address if sender else "",
         mailbox_id=mailbox.pk,
     )

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 
 from correspondence.intake.parsing import ParsedAttachment
-from correspondence.intake.storage import content_store, sha256_of
+from correspondence.intake.storage import content_store, db_text, sha256_of
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Mailbox, Message, QuarantinedMessage
@@ -39,13 +39,13 @@ def message_record(
         in_reply_to=" ".join(parsed.in_reply_to),
         references=" ".join(parsed.references),
         from_address=sender.address if sender else "",
-        from_name=sender.name if sender else "",
+        from_name=db_text(sender.name) if sender else "",
         to=[a.address for a in parsed.to],
         cc=[a.address for a in parsed.cc],
         date=understood.received_at or fetched_at,
-        subject=parsed.subject[:998],
-        text=parsed.text,
-        html=parsed.html,
+        subject=db_text(parsed.subject)[:998],
+        text=db_text(parsed.text),
+        html=db_text(parsed.html),
         raw_sha256=raw_sha,
         pec=_pec_data(understood),
         imap_uidvalidity=uidvalidity,

@@ -23,3 +23,8 @@ def content_store(*, prefix: str, content: bytes, suffix: str = "") -> tuple[str
             # A concurrent writer stored the same bytes first; ours is a duplicate.
             default_storage.delete(saved)
     return name, sha
+
+
+def db_text(value: str) -> str:
+    """The text without NUL characters, which PostgreSQL cannot store and mail may carry."""
+    return value.replace("\x00", "")

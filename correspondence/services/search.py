@@ -17,7 +17,7 @@ def case_search_add(*, case_id: int, texts: Iterable[str]) -> None:
     """Adds words to the case's search document (the subject, a message's text…)."""
     if connection.vendor != "postgresql":
         return
-    document = " ".join(t for t in texts if t)[:MAX_TEXT]
+    document = " ".join(t for t in texts if t)[:MAX_TEXT].replace("\x00", "")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET search_vector = "

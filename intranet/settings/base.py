@@ -160,6 +160,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "mailboxes-poll": {"task": "correspondence.tasks.mailboxes_poll_task", "schedule": 10.0},
+    "mailboxes-alert": {"task": "correspondence.tasks.mailboxes_alert_task", "schedule": 60.0},
     "outbox-retry": {"task": "correspondence.tasks.outbox_retry_task", "schedule": 60.0},
     "cases-release-untouched": {
         "task": "workflow.tasks.cases_release_untouched_task",

@@ -98,3 +98,22 @@ def test_a_missing_folder_is_a_clear_mailbox_error(folder_mailbox: Mailbox) -> N
     folder_mailbox.refresh_from_db()
     assert "does not exist" in folder_mailbox.last_error and folder_mailbox.failing_since
     assert folder_mailbox.locked_until is None
+
+
+def test_nul_characters_are_dropped_not_fatal(folder_mailbox: Mailbox) -> None:
+    raw = (
+        b"From: a@example.it\r\nTo: sinistri@assicura.example.it\r\nSubject: Nul\x00lo\r\n"
+        b"Message-ID: <nul@example.it>\r\n\r\nTesto\x00 con NUL\r\n"
+    )
+    result = message_ingest(mailbox=folder_mailbox, raw=raw)
+    assert result.outcome == "created"
+    inbound = CasePage.objects.get(pk=result.case.pk).messages.get(kind="inbound")
+    assert inbound.text.startswith("Testo con")
+
+
+def test_a_quarantined_message_fetched_again_is_not_quarantined_twice(
+    folder_mailbox: Mailbox,
+) -> None:
+    assert message_ingest(mailbox=folder_mailbox, raw=b"\x00" * 10).outcome == "quarantined"
+    again = message_ingest(mailbox=folder_mailbox, raw=b"\x00" * 10)
+    assert again.outcome == "ignored" and QuarantinedMessage.objects.count() == 1

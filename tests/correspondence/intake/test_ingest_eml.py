@@ -1,0 +1,50 @@
+"""The stable ingest_eml command: one JSON line per file, the real sender and time."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from correspondence.models import Mailbox
+
+pytestmark = pytest.mark.django_db
+CORPUS = Path(__file__).resolve().parents[3] / "fixtures" / "mail"
+
+
+def _run(*args: str) -> list[dict]:
+    out = StringIO()
+    call_command("ingest_eml", *args, stdout=out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_a_pec_envelope_reports_certified_sender_time_and_identifiers(
+    folder_mailbox: Mailbox,
+) -> None:
+    (line,) = _run("--mailbox", "sinistri", str(CORPUS / "17-pec-posta-certificata.eml"))
+    assert line["outcome"] == "created" and line["case"] == "SIN-2026-000001"
+    assert line["from"] == "avv.bianchi@pec.example.it"
+    assert line["received_at"] == "2026-03-03T10:15:22+01:00"
+    assert line["pec"]["kind"] == "posta-certificata" and line["pec"]["msgid"]
+    assert "diffida.pdf" in line["attachments"] and line["reason"] is None
+
+
+def test_a_directory_gives_one_line_per_file_and_a_second_run_is_ignored(
+    folder_mailbox: Mailbox, tmp_path: Path
+) -> None:
+    for name in ("01-plain-utf8.eml", "19-pec-accettazione.eml"):
+        (tmp_path / name).write_bytes((CORPUS / name).read_bytes())
+    first = _run("--mailbox", "sinistri", str(tmp_path))
+    assert [line["outcome"] for line in first] == ["created", "receipt"]
+    assert first[0]["text"].startswith("Buongiorno")
+    again = _run("--mailbox", "sinistri", str(tmp_path))
+    assert [line["outcome"] for line in again] == ["ignored", "ignored"]
+    assert again[0]["reason"] == "already received"
+
+
+def test_bad_arguments_are_clear_errors(folder_mailbox: Mailbox) -> None:
+    with pytest.raises(CommandError, match="no mailbox 'nope'"):
+        _run("--mailbox", "nope", str(CORPUS))
+    with pytest.raises(CommandError, match="no such file"):
+        _run("--mailbox", "sinistri", "/nonexistent.eml")
