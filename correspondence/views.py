@@ -1,12 +1,18 @@
 """Views of correspondence that are not pages: attachment downloads."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
+from correspondence.errors import CaseActionDenied
+from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
 from correspondence.selectors import case_search
-from workflow.permissions import cases_visible_to
+from correspondence.services.manual import case_register
+from workflow.permissions import REGISTER, cases_visible_to, pools_for
 
 
 @login_required
@@ -33,3 +39,23 @@ def search(request: HttpRequest) -> HttpResponse:
         "correspondence/search.html",
         case_search(user=request.user, params=request.GET.dict()),
     )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Registers a request that came by phone, fax, post or at the counter."""
+    pools = pools_for(request.user, REGISTER)
+    if not pools.exists():
+        raise PermissionDenied
+    form = ManualRequestForm(request.POST or None, request.FILES or None, pools=pools)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_register(
+                pool=form.cleaned_data["pool"], request=form.manual_request(), user=request.user
+            )
+        except CaseActionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})
+            return redirect(case.url)
+    return render(request, "correspondence/register.html", {"form": form})

@@ -84,6 +84,7 @@ LOG_ACTIONS = {
     "correspondence.case.note": (_("Note added"), _("Note added")),
     "correspondence.case.classify": (_("Classification changed"), _("Classification changed")),
     "correspondence.case.transfer": (_("Moved to another pool"), _("Moved to another pool")),
+    "correspondence.case.register": (_("Registered by hand"), _("Registered by hand")),
     "correspondence.case.reply": (_("Answer sent"), _("Answer sent")),
     "correspondence.case.close": (_("Closed"), _("Closed")),
     "correspondence.case.reopen": (_("Reopened"), _("Reopened")),

@@ -24,6 +24,7 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("search/", correspondence_views.search, name="search"),
+    path("register/", correspondence_views.register, name="register"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),
 ]

@@ -1,0 +1,17 @@
+"""What the top bar needs to know about the user: which menus to offer."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from workflow.permissions import LEAD, REGISTER, pools_for
+
+
+def staff_menu(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "menu_register": pools_for(user, REGISTER).exists(),
+        "menu_rules": pools_for(user, LEAD).exists(),
+    }
