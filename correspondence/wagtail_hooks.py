@@ -1,10 +1,15 @@
 """The Wagtail admin for editors and administrators: snippets and log actions."""
 
+from collections.abc import Iterator
+
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from correspondence import admin_views
 from correspondence.models import (
     Category,
     Department,
@@ -73,7 +78,32 @@ class CorrespondenceViewSetGroup(SnippetViewSetGroup):
 
 register_snippet(CorrespondenceViewSetGroup)
 
+
+@hooks.register("register_admin_urls")
+def register_quarantine_urls() -> list:
+    return [
+        path(
+            "quarantine/<int:item_id>/<str:action>/",
+            admin_views.quarantine_action,
+            name="correspondence_quarantine_action",
+        ),
+    ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def quarantine_buttons(snippet: object, user: object, next_url: str | None = None) -> Iterator:
+    if not isinstance(snippet, QuarantinedMessage) or snippet.status != "open":
+        return
+    if not user.has_perm(admin_views.QUARANTINE_PERMISSION):  # type: ignore[attr-defined]
+        return
+    for action, label, priority in (("retry", _("Retry"), 10), ("dismiss", _("Dismiss"), 20)):
+        url = reverse("correspondence_quarantine_action", args=[snippet.pk, action])
+        yield MenuItem(label, url, priority=priority)
+
+
 LOG_ACTIONS = {
+    "correspondence.quarantine.retry": (_("Retried from quarantine"), _("Retried")),
+    "correspondence.quarantine.dismiss": (_("Dismissed from quarantine"), _("Dismissed")),
     "correspondence.case.create": (_("Case created"), _("Case created")),
     "correspondence.case.message": (_("Message added"), _("Message added")),
     "correspondence.case.customer_wrote": (_("Customer wrote"), _("Customer wrote")),

@@ -1,0 +1,37 @@
+"""Wagtail admin views of correspondence that are not plain snippet editing."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from correspondence.models import QuarantinedMessage
+from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
+
+QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
+
+
+def quarantine_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
+    """Confirms (GET) and performs (POST) a retry or a dismissal of a quarantined message."""
+    if not request.user.has_perm(QUARANTINE_PERMISSION) or action not in ("retry", "dismiss"):
+        raise PermissionDenied
+    item = get_object_or_404(QuarantinedMessage, pk=item_id, status=QuarantinedMessage.Status.OPEN)
+    if request.method != "POST":
+        return TemplateResponse(
+            request,
+            "correspondence/admin/quarantine_confirm.html",
+            {"item": item, "action": action},
+        )
+    if action == "retry":
+        result = quarantine_retry(item_id=item.pk, user=request.user)
+        messages.success(
+            request,
+            _("Retried: %(outcome)s %(case)s")
+            % {"outcome": result.outcome, "case": result.case.number if result.case else ""},
+        )
+    else:
+        quarantine_dismiss(item_id=item.pk, user=request.user)
+        messages.success(request, _("The message was set aside."))
+    return redirect("wagtailsnippets_correspondence_quarantinedmessage:list")
