@@ -20,6 +20,13 @@ _required("DATABASE_URL")
 CORRISPONDENZA_SECRETS_KEY = _required("CORRISPONDENZA_SECRETS_KEY")
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
 DEBUG = False
+# Shared by every process: alert bookkeeping, sessions' cache-backed bits, throttles.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("CACHE_URL", CELERY_BROKER_URL),
+    }
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"
