@@ -86,7 +86,7 @@ def messages_ingest_batch(
     try:
         with transaction.atomic():
             return _batch_file(mailbox, messages)
-    except Exception:  # noqa: BLE001 - not swallowed: every message is filed again below
+    except Exception:  # not swallowed: every message is filed again below
         logger.warning(
             "mailbox %s: a batch of %d messages failed, filing them one by one",
             mailbox.slug,

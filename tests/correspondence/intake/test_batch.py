@@ -1,0 +1,97 @@
+"""Filing a batch of messages together: the same outcomes as one by one, pages made at once."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wagtail.models import Page
+
+from correspondence.intake import batch as batch_module
+from correspondence.intake.batch import IncomingMessage, messages_ingest_batch
+from correspondence.models import CasePage, Mailbox, Message, QuarantinedMessage
+
+pytestmark = pytest.mark.django_db
+CORPUS = Path(__file__).resolve().parents[3] / "fixtures" / "mail"
+
+
+def _mail(n: int, *, answers: int | None = None) -> bytes:
+    reply = f"In-Reply-To: <m{answers}@example.it>\r\n" if answers is not None else ""
+    subject = f"Re: Richiesta {answers}" if answers is not None else f"Richiesta {n}"
+    return (
+        f"From: Cliente {n} <cliente{n}@example.it>\r\nTo: sinistri@assicura.example.it\r\n"
+        f"Subject: {subject}\r\nMessage-ID: <m{n}@example.it>\r\n{reply}"
+        f"Date: Tue, 03 Mar 2026 10:00:00 +0100\r\n\r\nTesto del messaggio {n}.\r\n"
+    ).encode()
+
+
+def _incoming(raws: list[bytes], first_uid: int = 1) -> list[IncomingMessage]:
+    return [IncomingMessage(raw=r, uidvalidity=7, uid=first_uid + i) for i, r in enumerate(raws)]
+
+
+def test_a_batch_opens_one_case_per_new_message_in_a_valid_tree(folder_mailbox: Mailbox) -> None:
+    results = messages_ingest_batch(
+        mailbox=folder_mailbox, messages=_incoming([_mail(n) for n in range(5)])
+    )
+    assert [r.outcome for r in results] == ["created"] * 5
+    numbers = sorted(CasePage.objects.values_list("number", flat=True))
+    assert numbers == [f"SIN-2026-00000{n}" for n in range(1, 6)]
+    assert all(len(problems) == 0 for problems in Page.find_problems())
+    case = CasePage.objects.get(customer_email="cliente3@example.it")
+    assert case.messages.get(kind=Message.Kind.INBOUND).message_id == "m3@example.it"
+
+
+def test_a_reply_to_a_message_of_the_same_batch_joins_its_case(folder_mailbox: Mailbox) -> None:
+    raws = [_mail(1), _mail(2), _mail(3, answers=1)]
+    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in results] == ["created", "created", "threaded"]
+    assert results[2].case is not None and results[0].case is not None
+    assert results[2].case.pk == results[0].case.pk
+    assert CasePage.objects.count() == 2
+
+
+def test_the_same_batch_fetched_again_files_nothing_twice(folder_mailbox: Mailbox) -> None:
+    raws = [_mail(n) for n in range(3)]
+    messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    again = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in again] == ["ignored"] * 3
+    duplicated = messages_ingest_batch(
+        mailbox=folder_mailbox, messages=_incoming([_mail(9)] * 2, first_uid=10)
+    )
+    assert [r.outcome for r in duplicated] == ["created", "ignored"]
+    assert (
+        CasePage.objects.count() == 4
+        and Message.objects.filter(kind=Message.Kind.INBOUND).count() == 4
+    )
+
+
+def test_an_unreadable_message_is_quarantined_and_the_rest_of_the_batch_goes_on(
+    folder_mailbox: Mailbox,
+) -> None:
+    raws = [_mail(1), b"\x00" * 10, _mail(2)]
+    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in results] == ["created", "quarantined", "created"]
+    assert QuarantinedMessage.objects.get().raw.read() == b"\x00" * 10
+
+
+def test_a_failing_batch_is_filed_again_message_by_message(
+    folder_mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_kwargs: Any) -> None:
+        raise ValueError("cannot store this batch")
+
+    monkeypatch.setattr(batch_module, "cases_create_batch", broken)
+    raws = [_mail(1), _mail(2), _mail(3, answers=1)]
+    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in results] == ["created", "created", "threaded"]
+    assert (
+        CasePage.objects.count() == 2
+        and Message.objects.filter(kind=Message.Kind.INBOUND).count() == 3
+    )
+    assert all(len(problems) == 0 for problems in Page.find_problems())
+
+
+def test_a_pec_receipt_in_a_batch_is_filed_as_a_receipt(folder_mailbox: Mailbox) -> None:
+    raws = [_mail(1), (CORPUS / "19-pec-accettazione.eml").read_bytes()]
+    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in results] == ["created", "receipt"]
+    assert CasePage.objects.count() == 1
