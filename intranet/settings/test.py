@@ -17,3 +17,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="corrispondenza-test-media-")
+# Tests assert the English source texts; tests/intranet/test_languages.py checks the others.
+LANGUAGE_CODE = "en"

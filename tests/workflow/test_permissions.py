@@ -99,3 +99,36 @@ def test_attachments_of_the_other_pool_are_not_found(two_pools: dict, tmp_path: 
 def test_anonymous_visitors_are_sent_to_login(two_pools: dict) -> None:
     response = Client().get(two_pools["own"].url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "take",
+        "release",
+        "worked",
+        "close",
+        "reopen",
+        "note",
+        "assign",
+        "transfer",
+        "classify",
+        "reply",
+        "draft",
+        "viewers",
+    ],
+)
+def test_no_action_reaches_the_other_pools_case(two_pools: dict, action: str) -> None:
+    client = Client()
+    client.force_login(two_pools["operator"])
+    foreign = two_pools["foreign"]
+    url = f"/work/cases/{foreign.pk}/{action}/"
+    response = (
+        client.get(url)
+        if action == "viewers"
+        else client.post(url, {"text": "x", "to": "a@example.it", "reason": "x"})
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert (foreign.state, foreign.assignee_id) == ("new", None)
+    assert not Message.objects.filter(case=foreign).exists()

@@ -1,0 +1,34 @@
+"""The staff interface speaks Italian by default, and each user's own language."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import translation
+
+from correspondence.models import PoolPage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("it", "Prendi"), ("pl", "Pobierz"), ("ro", "Preia"), ("en", "Take next case")],
+)
+def test_each_users_language_is_used(
+    language: str, expected: str, sinistri: PoolPage, make_operator: Callable[..., User]
+) -> None:
+    user = make_operator(f"op-{language}", sinistri)
+    user.profile.language = language
+    user.profile.save()
+    client = Client()
+    client.force_login(user)
+    assert expected in client.get("/").content.decode()
+
+
+def test_catalogues_cover_the_interface() -> None:
+    for language in ("it", "pl", "ro"):
+        with translation.override(language):
+            assert translation.gettext("Take next case") != "Take next case", language
+            assert translation.gettext("Register a request") != "Register a request", language
