@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from correspondence.intake.ingest import IngestResult
 from correspondence.models import QuarantinedMessage
 from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
 
@@ -26,12 +27,22 @@ def quarantine_action(request: HttpRequest, item_id: int, action: str) -> HttpRe
         )
     if action == "retry":
         result = quarantine_retry(item_id=item.pk, user=request.user)
-        messages.success(
-            request,
-            _("Retried: %(outcome)s %(case)s")
-            % {"outcome": result.outcome, "case": result.case.number if result.case else ""},
-        )
+        _report_retry(request, result)
     else:
         quarantine_dismiss(item_id=item.pk, user=request.user)
         messages.success(request, _("The message was set aside."))
     return redirect("wagtailsnippets_correspondence_quarantinedmessage:list")
+
+
+def _report_retry(request: HttpRequest, result: IngestResult) -> None:
+    if result.case is not None:
+        messages.success(
+            request, _("The message is now on case %(number)s.") % {"number": result.case.number}
+        )
+    elif result.outcome == "quarantined":
+        messages.warning(request, _("It failed again: %(reason)s") % {"reason": result.reason})
+    else:
+        messages.success(
+            request,
+            _("The message was processed, without a case: %(reason)s") % {"reason": result.reason},
+        )

@@ -15,7 +15,9 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         profile = getattr(user, "profile", None) if user and user.is_authenticated else None
-        if profile is not None and profile.language:
-            translation.activate(profile.language)
-            request.LANGUAGE_CODE = profile.language
-        return self.get_response(request)
+        if profile is None or not profile.language:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = profile.language
+        # override, not activate: the thread's language comes back after the response.
+        with translation.override(profile.language):
+            return self.get_response(request)

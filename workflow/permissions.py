@@ -7,6 +7,7 @@ query of cases (lists, search, case page, attachment download, export) starts fr
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from correspondence.errors import CaseActionDenied
@@ -55,13 +56,17 @@ def cases_visible_to(user: User) -> QuerySet[CasePage]:
 def require_pool_permission(user: User, perm: str, pool: PoolPage) -> None:
     """Raises CaseActionDenied unless the user holds the permission in the pool."""
     if not may(user, perm, pool):
-        raise CaseActionDenied(f"You may not do this in the pool {pool.title}.")
+        raise CaseActionDenied(
+            _("You may not do this in the pool %(pool)s.") % {"pool": pool.title}
+        )
 
 
 def require_case_permission(user: User, perm: str, case: CasePage) -> None:
     """Raises CaseActionDenied unless the user holds the permission in the case's pool."""
     if not may(user, perm, case.pool):
-        raise CaseActionDenied(f"You may not do this on case {case.number}.")
+        raise CaseActionDenied(
+            _("You may not do this on case %(number)s.") % {"number": case.number}
+        )
 
 
 def pool_permission_grant(*, group: Group, perm: str, pool: PoolPage) -> None:

@@ -117,7 +117,10 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
             attachments=[*reply.attachments, *([image] if image else [])],
         )
     except InvalidAddress as exc:
-        raise CaseActionDenied(str(exc)) from exc
+        raise CaseActionDenied(
+            _("Please check the addresses: one of them cannot receive mail (%(detail)s).")
+            % {"detail": exc}
+        ) from exc
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)

@@ -96,7 +96,10 @@ class CasePage(StaffOnlyPageMixin, Page):
         verbose_name=_("worked by"),
     )
     touched_at = models.DateTimeField(
-        _("last worked on"), null=True, blank=True, help_text=_("For anti-hoarding.")
+        _("last worked on"),
+        null=True,
+        blank=True,
+        help_text=_("A taken case untouched for too long returns to its pool."),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution_type = models.ForeignKey(

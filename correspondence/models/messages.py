@@ -1,5 +1,7 @@
 """Messages of a case and their attachments; raw mail is kept immutably with its hash."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +90,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+    @property
+    def pec_certified_at(self) -> datetime | None:
+        """The certified time of a PEC message, as the provider's daticert.xml gives it."""
+        value = (self.pec or {}).get("certified_at")
+        return datetime.fromisoformat(value) if value else None
 
 
 class Attachment(models.Model):

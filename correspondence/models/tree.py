@@ -31,7 +31,7 @@ class PoolPage(StaffOnlyPageMixin, Page):
     urgency_first = models.BooleanField(
         _("urgent cases first"),
         default=False,
-        help_text=_("Take next hands out urgent cases before older ones."),
+        help_text=_("“Take next” hands out urgent cases before older ones."),
     )
     response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=5)
     auto_reply_enabled = models.BooleanField(_("send auto-reply"), default=True)

@@ -39,7 +39,13 @@ USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] =
     ("admin", "Anna", "Amministratrice", [], {"is_superuser": True, "is_staff": True}),
     ("editor", "Enrico", "Editor", [], {"is_staff": True, "group": "Editors"}),
     ("manager", "Maria", "Manager", [], {"group": "Managers"}),
-    ("leader.sinistri", "Luca", "Leone", [("sinistri", 1, True), ("reclami", 2, True)], {}),
+    (
+        "leader.sinistri",
+        "Luca",
+        "Leone",
+        [("sinistri", 1, True), ("reclami", 2, True)],
+        {"language": "it"},
+    ),
     (
         "op.sinistri",
         "Ola",
@@ -54,7 +60,7 @@ USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] =
         [("sinistri", 1, False)],
         {"needs_approval": True, "language": "ro"},
     ),
-    ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {}),
+    ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {"language": "it"}),
 ]
 AUTO_REPLY_SUBJECT = "Abbiamo ricevuto il suo messaggio [{number}]"
 AUTO_REPLY_BODY = (
