@@ -1,0 +1,1 @@
+"""The benchmark harness: Corrispondenza side by side with django-helpdesk (see README.md)."""

@@ -1,0 +1,1 @@
+"""One module per measure; each has ``run(ctx) -> dict`` filling both sides where both apply."""

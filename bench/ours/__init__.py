@@ -1,0 +1,1 @@
+"""Our side of the benchmark, run inside Django in a process of its own (see __main__)."""

@@ -1,0 +1,1 @@
+"""The peer, django-helpdesk, in its own virtual environment and Django project."""

@@ -1,0 +1,38 @@
+"""Running one step of either side in a process of its own and reading its JSON result."""
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from bench import config
+
+
+class StepFailed(RuntimeError):
+    """A step's process failed; the message carries the end of its output."""
+
+
+def json_run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, Any]:
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr or done.stdout)[-3000:]
+        raise StepFailed(f"{' '.join(command[:3])} failed ({done.returncode}):\n{tail}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def ours_run(database: str, name: str, **args: Any) -> dict[str, Any]:
+    """Runs one measure of ours (bench.ours) against `database`."""
+    command = [config.ours_python(), "-m", "bench.ours", name, json.dumps(args)]
+    return json_run(command, config.ours_env(database), cwd=config.REPO)
+
+
+def manage(database: str, *args: str) -> None:
+    """Runs a manage.py command of ours against `database`."""
+    command = [config.ours_python(), "manage.py", *args]
+    done = subprocess.run(
+        command, env=config.ours_env(database), cwd=config.REPO, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise StepFailed(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")

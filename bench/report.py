@@ -1,0 +1,96 @@
+"""The short table printed after a run (and pasted into RESULTS.md)."""
+
+from typing import Any
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
+    rows: list[tuple[str, Any, Any, Any]] = []
+    ing = results.get("ingestion", {})
+    rows.append(
+        (
+            "ingestion, messages/s",
+            _get(ing, "ours", "per_second"),
+            _get(ing, "peer", "per_second"),
+            _get(ing, "ratio"),
+        )
+    )
+    rows.append(("replies threaded", _fraction(ing, "ours"), _fraction(ing, "peer"), None))
+    pick = results.get("pickup", {})
+    for mode in ("idle", "poll"):
+        rows.append((f"pickup {mode} p50/p95 s", _pair(_get(pick, mode)), "n/a", None))
+    for key, value in sorted(results.get("lists", {}).items()):
+        if key.startswith(("ours_", "peer_")):
+            side, size = key.split("_")
+            for name in ("operator_list", "search_by_sender", "leader_list"):
+                stats = _get(value, name, "ms")
+                cells = (_pair(stats), None) if side == "ours" else (None, _pair(stats))
+                rows.append(
+                    (
+                        f"{name} at {int(size):,} p50/p95 ms",
+                        *cells,
+                        _get(results, "lists", "ratio_p95", name) if side == "peer" else None,
+                    )
+                )
+    takes = _get(results, "take_next", "ours")
+    if takes:
+        rows.append(
+            (
+                "take-next/s (16 operators), double-takes",
+                f"{takes.get('per_second')} / {takes.get('double_takes')}",
+                "n/a",
+                None,
+            )
+        )
+    mem = results.get("memory", {})
+    rows.append(
+        ("peak RSS worker MB", _get(mem, "worker_mb", "ours"), _get(mem, "worker_mb", "peer"), None)
+    )
+    rows.append(("peak RSS web MB", _get(mem, "web_mb", "ours"), _get(mem, "web_mb", "peer"), None))
+    return rows
+
+
+def _fraction(section: Any, side: str) -> str | None:
+    data = _get(section, side)
+    return (
+        f"{data['replies_threaded']}/{data['replies']}"
+        if isinstance(data, dict) and "replies" in data
+        else None
+    )
+
+
+def _pair(stats: Any) -> str | None:
+    return (
+        f"{stats['p50']} / {stats['p95']}" if isinstance(stats, dict) and "p50" in stats else None
+    )
+
+
+def _cell(value: Any, suffix: str = "") -> str:
+    return "" if value is None else f"{value}{suffix}"
+
+
+def table(output: dict[str, Any]) -> str:
+    """A Markdown table: measure, ours, peer, ratio."""
+    lines = [
+        f"commit {output['commit']}, {'quick' if output['quick'] else 'full'} run, "
+        f"{output['started']}",
+        "",
+        "| measure | ours | django-helpdesk | ratio |",
+        "|---|---|---|---|",
+    ]
+    for name, ours, peer, ratio in _rows(output["results"]):
+        lines.append(f"| {name} | {_cell(ours)} | {_cell(peer)} | {_cell(ratio, suffix='x')} |")
+    errors = {
+        k: v["error"][:200]
+        for k, v in output["results"].items()
+        if isinstance(v, dict) and "error" in v
+    }
+    lines += [f"\nERROR in {k}: {v}" for k, v in errors.items()]
+    return "\n".join(lines)
