@@ -27,7 +27,7 @@ def test_an_operator_logs_in_and_opens_a_case(
     page.wait_for_selector(f"text={case.number}")
     page.screenshot(path=str(screenshots / "pool.png"), full_page=True)
     page.click(f"text={case.number}")
-    page.wait_for_selector("text=Timeline")
+    page.wait_for_selector("ol.timeline")
     page.screenshot(path=str(screenshots / "case.png"), full_page=True)
     assert case.subject in page.content()
 
