@@ -115,6 +115,7 @@ LOG_ACTIONS = {
     "correspondence.case.classify": (_("Classification changed"), _("Classification changed")),
     "correspondence.case.transfer": (_("Moved to another pool"), _("Moved to another pool")),
     "correspondence.case.register": (_("Registered by hand"), _("Registered by hand")),
+    "correspondence.case.answers": (_("Questions answered"), _("Questions answered")),
     "correspondence.case.reply": (_("Answer sent"), _("Answer sent")),
     "correspondence.case.close": (_("Closed"), _("Closed")),
     "correspondence.case.reopen": (_("Reopened"), _("Reopened")),

@@ -101,3 +101,28 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
         data={"from": source.pk, "to": pool.pk, "reason": reason},
     )
     return case
+
+
+@transaction.atomic
+def case_answers_save(*, case_id: int, user: Any, answers: dict[str, str]) -> CasePage:
+    """Saves the answers to the case category's questions; unknown keys are ignored."""
+    case = case_locked(case_id)
+    require_case_permission(user, WORK, case)
+    if case.category_id is None:
+        raise CaseActionDenied(_("Choose a category first: the questions come with it."))
+    questions = {q.key: q for q in case.category.questions.all()}
+    merged = dict(case.answers)
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            continue
+        if question.kind == "choice" and value and value not in question.choice_list():
+            raise CaseActionDenied(
+                _("“%(value)s” is not one of the choices for “%(label)s”.")
+                % {"value": value, "label": question.label}
+            )
+        merged[key] = value.strip()
+    CasePage.objects.filter(pk=case.pk).update(answers=merged, touched_at=timezone.now())
+    case.refresh_from_db()
+    log(instance=case, action="correspondence.case.answers", user=user, data={"answers": merged})
+    return case

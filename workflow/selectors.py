@@ -48,7 +48,18 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
             Q(pool=case.pool) | Q(pool__isnull=True), active=True
         ),
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
+        "questions": _questions(case),
     }
+
+
+def _questions(case: CasePage) -> list[dict[str, Any]]:
+    """The category's questions with the answers given so far."""
+    if case.category_id is None:
+        return []
+    return [
+        {"question": q, "answer": case.answers.get(q.key, ""), "choices": q.choice_list()}
+        for q in case.category.questions.all()
+    ]
 
 
 def _pool_operators(case: CasePage) -> list[Any]:

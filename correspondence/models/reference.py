@@ -99,6 +99,9 @@ class Question(Orderable):
     def __str__(self) -> str:
         return self.label
 
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
 
 class ResolutionType(models.Model):
     """How a case ended ("answered", "refused", "duplicate"…), chosen when closing."""

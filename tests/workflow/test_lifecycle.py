@@ -210,3 +210,33 @@ def test_a_case_nobody_touches_returns_to_the_pool(
     assert CasePage.objects.get(pk=busy.pk).state == "taken"
     entry = PageLogEntry.objects.get(page_id=hoarded.pk, action="correspondence.case.release")
     assert entry.data["reason"] == "untouched" and entry.data["from"] == team["op"].pk
+
+
+def test_answers_to_the_category_questions_unblock_closing(
+    team: dict, sinistri: PoolPage, make_case: Callable[..., CasePage], resolved: ResolutionType
+) -> None:
+    category = Category.objects.create(name="RC Auto", pool=sinistri)
+    Question.objects.create(category=category, key="targa", label="Targa", required=True)
+    Question.objects.create(
+        category=category, key="canale", label="Canale", kind="choice", choices="Agenzia\nBroker"
+    )
+    case = make_case(sinistri, category_id=category.pk)
+    client = Client()
+    client.force_login(team["op"])
+    client.post(f"/work/cases/{case.pk}/take/")
+    assert "Targa" in client.get(case.url).content.decode()
+    refused = client.post(
+        f"/work/cases/{case.pk}/answers/",
+        {"answer_targa": "AB123CD", "answer_canale": "Posta"},
+        follow=True,
+    )
+    assert "is not one of the choices" in refused.content.decode()
+    client.post(
+        f"/work/cases/{case.pk}/answers/",
+        {"answer_targa": "AB123CD", "answer_canale": "Broker", "answer_x": "?"},
+    )
+    assert CasePage.objects.get(pk=case.pk).answers == {"targa": "AB123CD", "canale": "Broker"}
+    closed = lifecycle.case_close(
+        case_id=case.pk, user=team["op"], resolution_type=resolved, resolution_text="ok"
+    )
+    assert closed.state == "closed"

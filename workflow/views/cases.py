@@ -138,6 +138,12 @@ def _do_reply(request: HttpRequest, case: CasePage) -> str:
     return _("Your answer is on its way.")
 
 
+def _do_answers(request: HttpRequest, case: CasePage) -> str:
+    answers = {k[len("answer_") :]: v for k, v in request.POST.items() if k.startswith("answer_")}
+    handling.case_answers_save(case_id=case.pk, user=request.user, answers=answers)
+    return _("Answers saved.")
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "take": _do_take,
     "release": _do_release,
@@ -149,6 +155,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "transfer": _do_transfer,
     "classify": _do_classify,
     "reply": _do_reply,
+    "answers": _do_answers,
 }
 
 
