@@ -16,13 +16,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 from wagtail.models import Page, PageLogEntry
 
 from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage
-from correspondence.services.cases import NewCase, month_page_for
+from correspondence.services.cases import NewCase, case_page_new, month_page_for
 from correspondence.services.search import cases_search_init
-from workflow.deadlines import due_after
 from workflow.numbering import case_number_format
 
 
@@ -87,37 +85,19 @@ def _create_under(
 def _case_object(
     pool: PoolPage, month: MonthPage, item: NewCase, number: str, position: int, now: Any
 ) -> CasePage:
-    title = f"{number} {item.subject}"[:255].strip()
-    slug = slugify(number)
-    return CasePage(
-        title=title,
-        draft_title=title,
-        slug=slug,
-        content_type=ContentType.objects.get_for_model(CasePage),
-        path=Page._get_path(month.path, month.depth + 1, position),
-        depth=month.depth + 1,
-        numchild=0,
-        url_path=f"{month.url_path}{slug}/",
-        live=True,
-        has_unpublished_changes=False,
-        first_published_at=now,
-        last_published_at=now,
-        locale_id=month.locale_id,
-        translation_key=uuid.uuid4(),
-        number=number,
-        pool=pool,
-        state="new",
-        channel=item.channel,
-        subject=item.subject[:998],
-        received_at=item.received_at,
-        customer_name=item.customer_name[:255],
-        customer_email=item.customer_email[:320],
-        customer_address=item.customer_address,
-        urgency=item.urgency,
-        category_id=item.category_id,
-        mailbox_id=item.mailbox_id,
-        due_at=due_after(item.received_at, working_days=pool.response_days),
-    )
+    """The case page as `case_create` makes it, with the tree fields `add_child` would set."""
+    case = case_page_new(pool=pool, data=item, number=number)
+    case.draft_title = case.title
+    case.content_type = ContentType.objects.get_for_model(CasePage)
+    case.path = Page._get_path(month.path, month.depth + 1, position)
+    case.depth = month.depth + 1
+    case.numchild = 0
+    case.url_path = f"{month.url_path}{case.slug}/"
+    case.live, case.has_unpublished_changes = True, False
+    case.first_published_at = case.last_published_at = now
+    case.locale_id = month.locale_id
+    case.translation_key = uuid.uuid4()
+    return case
 
 
 def _page_fields(case: CasePage) -> dict[str, Any]:

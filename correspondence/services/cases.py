@@ -74,18 +74,9 @@ def month_page_for(*, pool: PoolPage, moment: datetime) -> MonthPage:
     return _month_page(_year_page(pool, local.year), local.month)
 
 
-@transaction.atomic
-def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None = None) -> CasePage:
-    """Creates a case in the pool with a fresh number, under its month page, and logs it.
-
-    Serialised per pool by a lock on the pool's row: the page tree's paths are computed
-    from the parent's last child, which two concurrent creations would otherwise share.
-    """
-    pool = PoolPage.objects.select_for_update().get(pk=pool.pk)
-    local = timezone.localtime(data.received_at)
-    number = case_number_next(pool=pool, year=local.year)
-    parent = month_page_for(pool=pool, moment=data.received_at)
-    case = CasePage(
+def case_page_new(*, pool: PoolPage, data: NewCase, number: str) -> CasePage:
+    """The unsaved case page for `data`, with its number and deadline, not yet in the tree."""
+    return CasePage(
         title=f"{number} {data.subject}"[:255].strip(),
         slug=slugify(number),
         number=number,
@@ -102,6 +93,20 @@ def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None 
         mailbox_id=data.mailbox_id,
         due_at=due_after(data.received_at, working_days=pool.response_days),
     )
+
+
+@transaction.atomic
+def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None = None) -> CasePage:
+    """Creates a case in the pool with a fresh number, under its month page, and logs it.
+
+    Serialised per pool by a lock on the pool's row: the page tree's paths are computed
+    from the parent's last child, which two concurrent creations would otherwise share.
+    """
+    pool = PoolPage.objects.select_for_update().get(pk=pool.pk)
+    local = timezone.localtime(data.received_at)
+    number = case_number_next(pool=pool, year=local.year)
+    parent = month_page_for(pool=pool, moment=data.received_at)
+    case = case_page_new(pool=pool, data=data, number=number)
     parent.add_child(instance=case)
     cases_search_init(case_ids=[case.pk])
     log(
