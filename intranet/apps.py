@@ -6,3 +6,6 @@ class IntranetConfig(AppConfig):
     name = "intranet"
     verbose_name = _("Intranet")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from intranet import presence  # noqa: F401  (connects the login/logout receivers)

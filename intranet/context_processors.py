@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from intranet.models import UserProfile
 from workflow.permissions import LEAD, REGISTER, pools_for
 
 
@@ -11,7 +12,10 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    profile = getattr(user, "profile", None)
     return {
+        "presence": profile.presence if profile else UserProfile.Presence.OFFLINE,
+        "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
     }

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from correspondence import views as correspondence_views
+from intranet import presence
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +18,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="intranet/login.html"),
         name="login",
     ),
+    path("presence/", presence.presence_change, name="presence"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "attachments/<int:attachment_id>/",

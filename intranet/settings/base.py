@@ -101,6 +101,7 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; staff always log 
 GUARDIAN_MONKEY_PATCH_USER = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
