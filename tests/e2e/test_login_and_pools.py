@@ -30,6 +30,8 @@ def test_an_operator_logs_in_and_opens_a_case(
     page.wait_for_selector("ol.timeline")
     page.screenshot(path=str(screenshots / "case.png"), full_page=True)
     assert case.subject in page.content()
+    page.click(".who form[action='/logout/'] button")
+    page.wait_for_url("**/login/")
 
 
 def test_a_wrong_password_gets_a_clear_error(
