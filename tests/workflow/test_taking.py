@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage, PoolPage
 from workflow.taking import case_take_next
@@ -25,6 +26,8 @@ def test_oldest_case_of_the_first_pool_with_work(
     newer = make_case(sinistri, when=T0 + timedelta(hours=1))
     older = make_case(sinistri, when=T0)
     assert case_take_next(user=operator).pk == older.pk
+    entry = PageLogEntry.objects.get(page_id=older.pk, action="correspondence.case.take")
+    assert (entry.user, entry.data) == (operator, {"by": "take_next"})
     payment = make_case(pagamenti, when=T0 + timedelta(days=3))
     assert case_take_next(user=operator).pk == payment.pk
     assert case_take_next(user=operator).pk == newer.pk
