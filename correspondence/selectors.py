@@ -124,7 +124,10 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
 
 
 def _listing_context(cases: QuerySet[CasePage], params: Mapping[str, str]) -> dict[str, Any]:
-    cases = cases_filter(cases.select_related("assignee", "category", "pool"), params)
+    # The search document is the widest column and no listing shows it.
+    cases = cases_filter(
+        cases.select_related("assignee", "category").defer("search_vector", "answers"), params
+    )
     return {
         "cases": page_of(cases, params.get("page")),
         "state_filter": params.get("state", "open"),
@@ -153,7 +156,7 @@ def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     cases = cases_visible_to(user)
     led = pools_for(user, LEAD).values("pk")
     cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
-    context = _listing_context(cases, {"state": "all", **params})
+    context = _listing_context(cases.select_related("pool"), {"state": "all", **params})
     context["categories"] = Category.objects.filter(active=True)
     return context
 
