@@ -32,15 +32,19 @@ def _mail(subject: str) -> bytes:
     ).encode()
 
 
-def _wait_visible(pending: dict[str, float], latencies: list[float]) -> None:
-    """Polls the database every 5 ms until every pending subject has its case."""
-    deadline = time.perf_counter() + TIMEOUT
-    while pending and time.perf_counter() < deadline:
+def _look(pending: dict[str, float], latencies: list[float], *, until: float) -> None:
+    """Polls the database every 5 ms until `until` or until no subject is pending."""
+    while pending and time.perf_counter() < until:
         found = CasePage.objects.filter(subject__in=list(pending)).values_list("subject", flat=True)
         now = time.perf_counter()
         for subject in found:
             latencies.append(now - pending.pop(subject))
         time.sleep(0.005)
+
+
+def _wait_visible(pending: dict[str, float], latencies: list[float]) -> None:
+    """Polls the database until every pending subject has its case (or TIMEOUT)."""
+    _look(pending, latencies, until=time.perf_counter() + TIMEOUT)
 
 
 def _idle_run(count: int, latencies: list[float]) -> None:
@@ -84,7 +88,9 @@ def _poll_run(count: int, spacing: float, latencies: list[float]) -> float:
             subject = f"pickup-poll-{uuid.uuid4().hex}"
             client.append("INBOX", _mail(subject))
             pending[subject] = time.perf_counter()
-            time.sleep(spacing)
+            next_at = time.perf_counter() + spacing
+            _look(pending, latencies, until=next_at)
+            time.sleep(max(0.0, next_at - time.perf_counter()))
         _wait_visible(pending, latencies)
     finally:
         client.logout()
