@@ -43,7 +43,7 @@ FULL = Sizes(
     takes=5000,
     list_repeats=40,
 )
-QUICK = Sizes(ingest=150, pickup=8, lists=(3000,), peer_lists=3000, takes=300, list_repeats=8)
+QUICK = Sizes(ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8)
 
 
 def database_url(name: str) -> str:
