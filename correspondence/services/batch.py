@@ -48,8 +48,13 @@ def cases_create_batch(
     pool = PoolPage.objects.select_for_update().get(pk=pool.pk)
     by_month: dict[int, list[NewCase]] = defaultdict(list)
     months: dict[int, MonthPage] = {}
+    month_of: dict[tuple[int, int], MonthPage] = {}
     for item in items:
-        month = month_page_for(pool=pool, moment=item.received_at)
+        local = timezone.localtime(item.received_at)
+        key = (local.year, local.month)
+        if key not in month_of:
+            month_of[key] = month_page_for(pool=pool, moment=item.received_at)
+        month = month_of[key]
         months[month.pk] = month
         by_month[month.pk].append(item)
     created: list[CasePage] = []
