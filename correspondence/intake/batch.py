@@ -28,18 +28,17 @@ from correspondence.intake.ingest import (
     _file,
     _message_id_seen,
     _new_case,
+    case_opened,
     message_ingest,
     pool_for,
 )
 from correspondence.intake.parsing import MessageTooLarge, UnparseableMessage
-from correspondence.intake.records import case_find_for_thread, message_record
+from correspondence.intake.records import case_find_for_thread
 from correspondence.intake.storage import sha256_of
 from correspondence.intake.threads import thread_keys
 from correspondence.intake.understand import Understood, understand
-from correspondence.models import CasePage, Mailbox, Message, PoolPage
-from correspondence.outbox.services import auto_reply_queue
+from correspondence.models import CasePage, Mailbox, PoolPage
 from correspondence.services.batch import cases_create_batch
-from workflow.rules.services import rules_apply, subject_from_understood
 
 logger = logging.getLogger(__name__)
 
@@ -185,17 +184,15 @@ def _waiting_flush(batch: _Batch) -> None:
 
 def _case_opened(batch: _Batch, waiting: _Waiting, case: CasePage) -> None:
     """The end of ``_file`` for a new case: the message, the rules, the acknowledgement."""
-    item, understood = waiting.item, waiting.understood
-    message_record(
-        kind=Message.Kind.INBOUND,
+    item = waiting.item
+    batch.results[waiting.index] = case_opened(
         case=case,
-        mailbox=batch.mailbox,
-        raw=item.raw,
-        understood=understood,
-        uidvalidity=item.uidvalidity,
-        uid=item.uid,
-        fetched_at=waiting.fetched_at,
+        record={
+            "mailbox": batch.mailbox,
+            "raw": item.raw,
+            "understood": waiting.understood,
+            "uidvalidity": item.uidvalidity,
+            "uid": item.uid,
+            "fetched_at": waiting.fetched_at,
+        },
     )
-    rules_apply(case=case, subject=subject_from_understood(understood, case))
-    auto_reply_queue(case=case, mailbox=batch.mailbox, understood=understood)
-    batch.results[waiting.index] = IngestResult("created", case, understood)

@@ -6,6 +6,7 @@ on; a broken system (database down) raises so the fetcher stops and retries late
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
@@ -138,9 +139,16 @@ def _file(
     case = case_create(
         pool=pool_for(mailbox, understood), data=_new_case(mailbox, understood, fetched_at)
     )
+    return case_opened(case=case, record=record)
+
+
+def case_opened(*, case: CasePage, record: dict[str, Any]) -> IngestResult:
+    """What follows a new case, however it was created: its message, the leaders' rules,
+    the acknowledgement. `record` holds message_record's arguments but kind and case."""
+    understood = record["understood"]
     message_record(kind=Message.Kind.INBOUND, case=case, **record)
     rules_apply(case=case, subject=subject_from_understood(understood, case))
-    auto_reply_queue(case=case, mailbox=mailbox, understood=understood)
+    auto_reply_queue(case=case, mailbox=record["mailbox"], understood=understood)
     return IngestResult("created", case, understood)
 
 
