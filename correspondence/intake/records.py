@@ -6,7 +6,6 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db.models import Q
 
-from correspondence.intake.parsing import ParsedAttachment
 from correspondence.intake.storage import content_store, db_text, sha256_of
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
@@ -56,36 +55,46 @@ def message_record(
     if case is not None and kind == Message.Kind.INBOUND:
         case_search_add(case_id=case.pk, texts=[sender.name if sender else "", parsed.text])
     for item in parsed.attachments:
-        _attachment_record(message, item)
+        attachment_record(
+            message=message,
+            filename=item.filename,
+            content=item.content,
+            content_type=item.content_type,
+            content_id=item.content_id,
+            inline=item.inline,
+        )
     for name, content, ctype in _evidence(understood):
-        _attachment_record(
-            message,
-            ParsedAttachment(
-                filename=name,
-                content_type=ctype,
-                content=content,
-                content_id="",
-                inline=False,
-            ),
-            evidence=True,
+        attachment_record(
+            message=message, filename=name, content=content, content_type=ctype, evidence=True
         )
     return message
 
 
-def _attachment_record(message: Message, item: ParsedAttachment, evidence: bool = False) -> None:
-    name, sha = content_store(prefix="attachments", content=item.content)
+def attachment_record(
+    *,
+    message: Message,
+    filename: str,
+    content: bytes,
+    content_type: str,
+    content_id: str = "",
+    inline: bool = False,
+    evidence: bool = False,
+) -> Attachment:
+    """Stores a file of a message once by its hash and records it on the message."""
+    name, sha = content_store(prefix="attachments", content=content)
     attachment = Attachment(
         message=message,
-        filename=item.filename[:255],
-        content_type=item.content_type[:255],
-        size=len(item.content),
+        filename=filename[:255] or "file",
+        content_type=(content_type or "application/octet-stream")[:255],
+        size=len(content),
         sha256=sha,
-        content_id=item.content_id[:255],
-        inline=item.inline,
+        content_id=content_id[:255],
+        inline=inline,
         evidence=evidence,
     )
     attachment.file.name = name
     attachment.save()
+    return attachment
 
 
 def _evidence(understood: Understood) -> list[tuple[str, bytes, str]]:

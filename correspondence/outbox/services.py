@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
 from correspondence.intake.decoding import sanitise_html
+from correspondence.intake.records import attachment_record
 from correspondence.intake.storage import content_store
 from correspondence.intake.understand import Understood
-from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, PoolPage
 from correspondence.outbox.compose import (
     Draft,
     InvalidAddress,
@@ -140,23 +141,15 @@ def _message_record(
     message.raw.name = raw_name
     message.save()
     for item in draft.attachments:
-        _attachment_record(message, item, inline=bool(item.content_id and draft.html))
+        attachment_record(
+            message=message,
+            filename=item.filename,
+            content=item.content,
+            content_type=item.content_type,
+            content_id=item.content_id,
+            inline=bool(item.content_id and draft.html),
+        )
     return message
-
-
-def _attachment_record(message: Message, item: OutgoingAttachment, *, inline: bool) -> None:
-    name, sha = content_store(prefix="attachments", content=item.content)
-    attachment = Attachment(
-        message=message,
-        filename=item.filename[:255],
-        content_type=item.content_type[:255],
-        size=len(item.content),
-        sha256=sha,
-        content_id=item.content_id[:255],
-        inline=inline,
-    )
-    attachment.file.name = name
-    attachment.save()
 
 
 def outgoing_mailbox_for(*, case: CasePage) -> Mailbox | None:

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
-from correspondence.intake.storage import content_store
-from correspondence.models import Attachment, CasePage, Channel, Message, PoolPage
+from correspondence.intake.records import attachment_record
+from correspondence.models import CasePage, Channel, Message, PoolPage
 from correspondence.services.cases import NewCase, case_create
 from correspondence.services.search import case_search_add
 
@@ -89,15 +89,11 @@ def _message_record(case: CasePage, request: ManualRequest, user: Any) -> Messag
         text=request.text.strip(),
     )
     if request.scan:
-        name, sha = content_store(prefix="attachments", content=request.scan)
-        attachment = Attachment(
+        attachment_record(
             message=message,
-            filename=request.scan_name[:255] or "scan",
-            content_type=request.scan_type or "application/octet-stream",
-            size=len(request.scan),
-            sha256=sha,
+            filename=request.scan_name or "scan",
+            content=request.scan,
+            content_type=request.scan_type,
         )
-        attachment.file.name = name
-        attachment.save()
     case_search_add(case_id=case.pk, texts=[request.customer_name, request.text])
     return message
