@@ -21,8 +21,8 @@ class ManualRequestForm(forms.Form):
     )
     received_at = forms.DateTimeField(
         label=_("Arrived at"),
-        initial=timezone.now,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=255)
     customer_email = forms.EmailField(label=_("Customer e-mail"), required=False)
@@ -42,6 +42,8 @@ class ManualRequestForm(forms.Form):
     def __init__(self, *args: Any, pools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
+        if len(pools) == 1:
+            self.fields["pool"].initial = pools[0]
 
     def clean_scan(self) -> Any:
         scan = self.cleaned_data.get("scan")

@@ -79,3 +79,14 @@ def test_missing_fields_and_a_future_time_are_refused_clearly(
     response = client.post("/register/", _form(sinistri, received_at=future))
     assert "future" in response.content.decode() or "futuro" in response.content.decode()
     assert not CasePage.objects.exists()
+
+
+def test_the_form_starts_with_now_and_the_only_pool(
+    sinistri: PoolPage, make_operator: Callable[..., User]
+) -> None:
+    client = Client()
+    client.force_login(make_operator("leader", sinistri, role="team leaders"))
+    body = client.get("/register/").content.decode()
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:")
+    assert f'value="{now}' in body
+    assert f'<option value="{sinistri.pk}" selected>' in body
