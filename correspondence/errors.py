@@ -19,9 +19,5 @@ class MailboxBusy(CorrespondenceError):
     """Another worker is reading this mailbox now."""
 
 
-class NoPoolForMessage(CorrespondenceError):
-    """No pool could be derived for an inbound message."""
-
-
 class CaseActionDenied(PermissionDenied):
     """The user may not do this on this case, or the case's state does not allow it."""

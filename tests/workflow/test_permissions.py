@@ -132,3 +132,11 @@ def test_no_action_reaches_the_other_pools_case(two_pools: dict, action: str) ->
     foreign.refresh_from_db()
     assert (foreign.state, foreign.assignee_id) == ("new", None)
     assert not Message.objects.filter(case=foreign).exists()
+
+
+def test_a_revoked_permission_takes_effect_at_once(two_pools: dict, sinistri: PoolPage) -> None:
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Sinistri operators")
+    permissions.pool_permission_revoke(group=group, perm=permissions.VIEW, pool=sinistri)
+    assert permissions.cases_visible_to(two_pools["operator"]).count() == 0
