@@ -13,31 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
-from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage
-from correspondence.services.cases import NewCase, case_page_new, month_page_for
+from correspondence.models import CasePage, MonthPage, PoolPage
+from correspondence.services.cases import (
+    NewCase,
+    case_numbers_reserve,
+    case_page_new,
+    month_page_for,
+)
 from correspondence.services.search import cases_search_init
-from workflow.numbering import case_number_format
-
-
-def _numbers_reserve(*, pool: PoolPage, year: int, count: int) -> list[str]:
-    table = CaseCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (pool_id, year, last) VALUES (%s, %s, %s) "
-            f"ON CONFLICT (pool_id, year) DO UPDATE SET last = {table}.last + %s "
-            "RETURNING last",
-            [pool.pk, year, count, count],
-        )
-        (last,) = cursor.fetchone()
-    return [
-        case_number_format(code=pool.code, year=year, sequence=n)
-        for n in range(last - count + 1, last + 1)
-    ]
 
 
 @transaction.atomic
@@ -67,7 +55,7 @@ def _create_under(
     pool: PoolPage, month: MonthPage, items: list[NewCase], user: Any
 ) -> list[CasePage]:
     month = MonthPage.objects.select_for_update().get(pk=month.pk)
-    numbers = _numbers_reserve(pool=pool, year=month.year, count=len(items))
+    numbers = case_numbers_reserve(pool=pool, year=month.year, count=len(items))
     last = month.get_last_child()
     start = Page._str2int(last.path[-Page.steplen :]) if last else 0
     now = timezone.now()

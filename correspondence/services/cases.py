@@ -30,8 +30,9 @@ class NewCase:
     mailbox_id: int | None = None
 
 
-def case_number_next(*, pool: PoolPage, year: int) -> str:
-    """Advances the pool's counter for the year in one atomic upsert and formats the number.
+def case_numbers_reserve(*, pool: PoolPage, year: int, count: int = 1) -> list[str]:
+    """Advances the pool's counter for the year by `count` in one atomic upsert and
+    returns the numbers reserved, in order.
 
     One statement, so concurrent creations never read the same value, on PostgreSQL
     and on SQLite alike.
@@ -39,13 +40,16 @@ def case_number_next(*, pool: PoolPage, year: int) -> str:
     table = CaseCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (pool_id, year, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (pool_id, year) DO UPDATE SET last = {table}.last + 1 "
+            f"INSERT INTO {table} (pool_id, year, last) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (pool_id, year) DO UPDATE SET last = {table}.last + %s "
             "RETURNING last",
-            [pool.pk, year],
+            [pool.pk, year, count, count],
         )
-        (sequence,) = cursor.fetchone()
-    return case_number_format(code=pool.code, year=year, sequence=sequence)
+        (last,) = cursor.fetchone()
+    return [
+        case_number_format(code=pool.code, year=year, sequence=n)
+        for n in range(last - count + 1, last + 1)
+    ]
 
 
 def _year_page(pool: PoolPage, year: int) -> YearPage:
@@ -104,7 +108,7 @@ def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None 
     """
     pool = PoolPage.objects.select_for_update().get(pk=pool.pk)
     local = timezone.localtime(data.received_at)
-    number = case_number_next(pool=pool, year=local.year)
+    (number,) = case_numbers_reserve(pool=pool, year=local.year)
     parent = month_page_for(pool=pool, moment=data.received_at)
     case = case_page_new(pool=pool, data=data, number=number)
     parent.add_child(instance=case)
