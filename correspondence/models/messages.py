@@ -86,7 +86,11 @@ class Message(models.Model):
                 condition=models.Q(kind__in=["inbound", "receipt"]) & ~models.Q(message_id=""),
             ),
         ]
-        indexes = [models.Index(fields=["case", "date"], name="message_case_date")]
+        indexes = [
+            models.Index(fields=["case", "date"], name="message_case_date"),
+            # Intake asks "already received?" by content hash for every fetched message.
+            models.Index(fields=["mailbox", "raw_sha256"], name="message_mailbox_sha"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
