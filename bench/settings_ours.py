@@ -1,10 +1,9 @@
-"""Our settings for the benchmark: the test settings, batch intake on, quiet logs."""
+"""Our settings for the benchmark: the test settings, quiet logs."""
 
 import os
 
 from intranet.settings.test import *  # noqa: F403
 
-CORRISPONDENZA_INTAKE_TOGETHER = os.environ.get("BENCH_INTAKE_TOGETHER", "1") == "1"
 MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", "/tmp/corrispondenza-bench/media")
 CELERY_BROKER_URL = "memory://"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -5,6 +5,7 @@ locks the case row, asks the transition table, writes with an UPDATE of the case
 (never a page save, which is slow and revisions nothing here), and logs the action.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, ResolutionType, State
+from correspondence.services.audit import cases_log
 from workflow.permissions import LEAD, WORK, may, require_case_permission
 from workflow.transitions import Action, InvalidTransition, next_state
 
@@ -189,16 +191,33 @@ def case_reopen(*, case_id: int, user: Any, reason: str = "") -> CasePage:
 @transaction.atomic
 def case_customer_wrote(*, case: CasePage) -> CasePage:
     """Records a customer's new message; a closed case reopens and counts the write-back."""
-    case = case_locked(case.pk)
-    if case.state == State.CLOSED:
-        case = case_transition(
-            case=case,
-            action=Action.REOPEN,
-            user=None,
-            log_action="correspondence.case.reopen",
-            data={"by": "customer"},
-            closed_at=None,
-            writes_after_close=F("writes_after_close") + 1,
-        )
-    log(instance=case, action="correspondence.case.customer_wrote")
+    cases_customer_wrote(case_ids=[case.pk])
+    case.refresh_from_db()
     return case
+
+
+@transaction.atomic
+def cases_customer_wrote(*, case_ids: Sequence[int]) -> None:
+    """Records a customer's new message on each case (once per id given, repeats included);
+    closed cases reopen, each counting one write-back. Locks the cases' rows."""
+    cases = {
+        case.pk: case
+        for case in CasePage.objects.select_for_update(of=("self",))
+        .filter(pk__in=set(case_ids))
+        .order_by("pk")
+    }
+    for case in cases.values():
+        if case.state == State.CLOSED:
+            case_transition(
+                case=case,
+                action=Action.REOPEN,
+                user=None,
+                log_action="correspondence.case.reopen",
+                data={"by": "customer"},
+                closed_at=None,
+                writes_after_close=F("writes_after_close") + 1,
+            )
+    cases_log(
+        cases=[cases[pk] for pk in case_ids if pk in cases],
+        action="correspondence.case.customer_wrote",
+    )

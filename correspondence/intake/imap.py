@@ -1,9 +1,10 @@
 """Reading an IMAP mailbox: new messages by UID, each filed once, then left, flagged or moved.
 
-The mailbox remembers the folder's UIDVALIDITY and the last UID it filed. ``last_uid``
-advances after each message is filed (and flagged or moved), so a dropped connection or a
-killed worker reads again at most the unfinished message, which the pipeline then
-recognises as already received. Every network, protocol, login or secret failure becomes
+The mailbox remembers the folder's UIDVALIDITY and the last UID it filed. Messages are
+fetched and filed in batches, each batch in one transaction; ``last_uid`` advances after
+a batch is filed (and flagged or moved), so a dropped connection or a killed worker reads
+again at most the unfinished batch, which the pipeline then recognises as already
+received. Every network, protocol, login or secret failure becomes
 :class:`MailboxUnavailable` naming the server and the step that failed; a message that
 cannot be understood is the pipeline's business (quarantine), and the mailbox goes on.
 """
@@ -16,15 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from correspondence.errors import MailboxUnavailable, SecretUnavailable
-from correspondence.intake.batch import IncomingMessage, messages_ingest_batch
 from correspondence.intake.fetch import FetchSummary
-from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -231,43 +230,10 @@ def _batch_file(
     summary: FetchSummary,
     progress: FetchProgress,
 ) -> None:
-    """Downloads a batch without marking it seen, then files each message in UID order."""
+    """Downloads a batch without marking it seen, then files it together, in UID order."""
     with imap_errors(mailbox, f"fetching messages {uids[0]} to {uids[-1]}"):
         fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
-    # Off unless configured (the benchmark turns it on): see correspondence/intake/batch.py.
-    if getattr(settings, "CORRISPONDENZA_INTAKE_TOGETHER", False):
-        _batch_file_together(client, mailbox, uids, fetched, summary, progress)
-        return
-    for uid in uids:
-        data = fetched.get(uid, {})
-        if b"BODY[]" not in data:
-            continue  # deleted by someone else since our search
-        result = message_ingest(
-            mailbox=mailbox,
-            raw=data[b"BODY[]"],
-            uidvalidity=mailbox.uidvalidity,
-            uid=uid,
-            fetched_at=_aware(data.get(b"INTERNALDATE")),
-        )
-        # Flag or move before advancing: a failure in between re-reads the message,
-        # which is then ignored as already received and flagged or moved after all.
-        _after_processing(client, mailbox, uid)
-        _last_uid_advance(mailbox, uid)
-        summary.add(result)
-        progress.on_result(result)
-
-
-def _batch_file_together(
-    client: IMAPClient,
-    mailbox: Mailbox,
-    uids: Sequence[int],
-    fetched: dict[int, dict[bytes, Any]],
-    summary: FetchSummary,
-    progress: FetchProgress,
-) -> None:
-    """Files the batch in one transaction (``messages_ingest_batch``), then flags or
-    moves each message and advances ``last_uid`` once: a failure before that re-reads
-    the batch, which is then ignored as already received."""
+    # A message deleted by someone else since our search is simply not there.
     present = [uid for uid in uids if b"BODY[]" in fetched.get(uid, {})]
     incoming = [
         IncomingMessage(
@@ -278,7 +244,9 @@ def _batch_file_together(
         )
         for uid in present
     ]
-    results = messages_ingest_batch(mailbox=mailbox, messages=incoming)
+    results = messages_ingest(mailbox=mailbox, messages=incoming)
+    # Flag or move before advancing: a failure in between re-reads the batch, which
+    # is then ignored as already received and flagged or moved after all.
     for uid, result in zip(present, results, strict=True):
         _after_processing(client, mailbox, uid)
         summary.add(result)

@@ -1,39 +1,78 @@
-"""Database side of intake: storing a message with its files, finding its thread."""
+"""Database side of intake: storing messages with their files, keeping what cannot be filed."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db.models import Q
 
 from correspondence.intake.storage import content_store, db_text, sha256_of
-from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Mailbox, Message, QuarantinedMessage
-from correspondence.services.search import case_search_add
+from correspondence.services.search import cases_search_add
 
 
-def message_record(
-    *,
-    kind: str,
-    case: CasePage | None,
-    mailbox: Mailbox,
-    raw: bytes,
-    understood: Understood,
-    uidvalidity: int | None,
-    uid: int | None,
-    fetched_at: datetime,
-    certifies: Message | None = None,
-) -> Message:
-    """Writes the message row, its raw bytes and attachments (PEC evidence included)."""
-    parsed = understood.message
-    sender = understood.sender
-    raw_name, raw_sha = content_store(prefix="raw", content=raw, suffix=".eml")
+@dataclass(frozen=True)
+class MessageEntry:
+    """One received message to store: what it is, where it belongs, where it came from."""
+
+    kind: str
+    case: CasePage | None
+    mailbox: Mailbox
+    raw: bytes
+    understood: Understood
+    uidvalidity: int | None
+    uid: int | None
+    fetched_at: datetime
+    certifies: Message | None = None
+
+
+def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
+    """Writes the messages, their raw bytes and attachments (PEC evidence included) in
+    bulk, and adds each inbound message's words to its case's search document."""
+    messages = Message.objects.bulk_create([_message_new(entry) for entry in entries])
+    attachments: list[Attachment] = []
+    words: dict[int, list[str]] = {}
+    for entry, message in zip(entries, messages, strict=True):
+        parsed, sender = entry.understood.message, entry.understood.sender
+        for item in parsed.attachments:
+            attachments.append(
+                attachment_new(
+                    message=message,
+                    filename=item.filename,
+                    content=item.content,
+                    content_type=item.content_type,
+                    content_id=item.content_id,
+                    inline=item.inline,
+                )
+            )
+        for name, content, ctype in _evidence(entry.understood):
+            attachments.append(
+                attachment_new(
+                    message=message,
+                    filename=name,
+                    content=content,
+                    content_type=ctype,
+                    evidence=True,
+                )
+            )
+        if entry.case is not None and entry.kind == Message.Kind.INBOUND:
+            words.setdefault(entry.case.pk, []).extend([sender.name if sender else "", parsed.text])
+    Attachment.objects.bulk_create(attachments)
+    cases_search_add(texts_of=words)
+    return messages
+
+
+def _message_new(entry: MessageEntry) -> Message:
+    parsed = entry.understood.message
+    sender = entry.understood.sender
+    raw_name, raw_sha = content_store(prefix="raw", content=entry.raw, suffix=".eml")
     message = Message(
-        case=case,
-        kind=kind,
-        mailbox=mailbox,
-        certifies=certifies,
+        case=entry.case,
+        kind=entry.kind,
+        mailbox=entry.mailbox,
+        certifies=entry.certifies,
         message_id=parsed.message_id[:998],
         in_reply_to=" ".join(parsed.in_reply_to),
         references=" ".join(parsed.references),
@@ -41,32 +80,16 @@ def message_record(
         from_name=db_text(sender.name) if sender else "",
         to=[a.address for a in parsed.to],
         cc=[a.address for a in parsed.cc],
-        date=understood.received_at or fetched_at,
+        date=entry.understood.received_at or entry.fetched_at,
         subject=db_text(parsed.subject)[:998],
         text=db_text(parsed.text),
         html=db_text(parsed.html),
         raw_sha256=raw_sha,
-        pec=_pec_data(understood),
-        imap_uidvalidity=uidvalidity,
-        imap_uid=uid,
+        pec=_pec_data(entry.understood),
+        imap_uidvalidity=entry.uidvalidity,
+        imap_uid=entry.uid,
     )
     message.raw.name = raw_name
-    message.save()
-    if case is not None and kind == Message.Kind.INBOUND:
-        case_search_add(case_id=case.pk, texts=[sender.name if sender else "", parsed.text])
-    for item in parsed.attachments:
-        attachment_record(
-            message=message,
-            filename=item.filename,
-            content=item.content,
-            content_type=item.content_type,
-            content_id=item.content_id,
-            inline=item.inline,
-        )
-    for name, content, ctype in _evidence(understood):
-        attachment_record(
-            message=message, filename=name, content=content, content_type=ctype, evidence=True
-        )
     return message
 
 
@@ -81,6 +104,30 @@ def attachment_record(
     evidence: bool = False,
 ) -> Attachment:
     """Stores a file of a message once by its hash and records it on the message."""
+    attachment = attachment_new(
+        message=message,
+        filename=filename,
+        content=content,
+        content_type=content_type,
+        content_id=content_id,
+        inline=inline,
+        evidence=evidence,
+    )
+    attachment.save()
+    return attachment
+
+
+def attachment_new(
+    *,
+    message: Message,
+    filename: str,
+    content: bytes,
+    content_type: str,
+    content_id: str = "",
+    inline: bool = False,
+    evidence: bool = False,
+) -> Attachment:
+    """The unsaved attachment row of a file, the file itself stored once by its hash."""
     name, sha = content_store(prefix="attachments", content=content)
     attachment = Attachment(
         message=message,
@@ -93,7 +140,6 @@ def attachment_record(
         evidence=evidence,
     )
     attachment.file.name = name
-    attachment.save()
     return attachment
 
 
@@ -124,36 +170,6 @@ def _pec_data(understood: Understood) -> dict[str, Any] | None:
         "certified_at": info.certified_at.isoformat() if info.certified_at else None,
         "error": info.error,
     }
-
-
-def case_find_for_thread(understood: Understood) -> CasePage | None:
-    """The case this message answers: by Message-ID chain first, then by number in subject."""
-    keys = thread_keys(understood.message)
-    if keys:
-        known = (
-            Message.objects.filter(message_id__in=keys, case__isnull=False)
-            .select_related("case")
-            .order_by("-date")
-            .first()
-        )
-        if known is not None:
-            return known.case
-    numbers = case_numbers_in(understood.message.subject)
-    if numbers:
-        return CasePage.objects.filter(number__in=numbers).order_by("-received_at").first()
-    return None
-
-
-def outgoing_find(message_ids: list[str]) -> Message | None:
-    """Our outgoing message with one of these Message-IDs."""
-    if not message_ids:
-        return None
-    return (
-        Message.objects.filter(message_id__in=message_ids)
-        .filter(~Q(kind__in=[Message.Kind.INBOUND, Message.Kind.RECEIPT]))
-        .select_related("case")
-        .first()
-    )
 
 
 def quarantine_record(

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
@@ -172,15 +173,46 @@ def auto_reply_queue(
     past the mailbox's daily limit. Returns None, and logs why at INFO, when
     nothing is sent. Call it inside the transaction that records the message.
     """
-    template = auto_reply_text(mailbox=mailbox, pool=case.pool)
-    reason = (
-        f"auto-replies are off for mailbox {mailbox.slug} or pool {case.pool.code}"
-        if template is None
-        else _auto_reply_refusal(mailbox, understood)
-    )
-    if template is None or reason is not None:
-        logger.info("no auto-reply for case %s: %s", case.number, reason)
-        return None
+    (queued,) = auto_replies_queue(mailbox=mailbox, opened=[(case, understood)])
+    return queued
+
+
+def auto_replies_queue(
+    *, mailbox: Mailbox, opened: Sequence[tuple[CasePage, Understood]]
+) -> list[OutgoingMail | None]:
+    """``auto_reply_queue`` for the new cases of a batch, in order: our addresses and the
+    senders' replies of today are looked up once, and counted as the batch replies."""
+    if not opened:
+        return []
+    own = own_addresses()
+    senders = [_sender_of(understood) for _case, understood in opened]
+    sent_today = auto_replies_today(addresses=senders)
+    queued: list[OutgoingMail | None] = []
+    for (case, understood), sender in zip(opened, senders, strict=True):
+        template = auto_reply_text(mailbox=mailbox, pool=case.pool)
+        reason = (
+            f"auto-replies are off for mailbox {mailbox.slug} or pool {case.pool.code}"
+            if template is None
+            else _auto_reply_refusal(mailbox, understood, own, sent_today.get(sender, 0))
+        )
+        if template is None or reason is not None:
+            logger.info("no auto-reply for case %s: %s", case.number, reason)
+            queued.append(None)
+            continue
+        outgoing = _auto_reply_write(case, mailbox, understood, template)
+        if outgoing is not None:
+            sent_today[sender] = sent_today.get(sender, 0) + 1
+        queued.append(outgoing)
+    return queued
+
+
+def _sender_of(understood: Understood) -> str:
+    return understood.sender.address.strip().lower() if understood.sender else ""
+
+
+def _auto_reply_write(
+    case: CasePage, mailbox: Mailbox, understood: Understood, template: tuple[str, str]
+) -> OutgoingMail | None:
     parsed = understood.message
     subject, body = (_placeholders_fill(t, case) for t in template)
     try:
@@ -216,18 +248,19 @@ def auto_reply_text(*, mailbox: Mailbox, pool: PoolPage) -> tuple[str, str] | No
     return pool.auto_reply_subject, pool.auto_reply_body
 
 
-def _auto_reply_refusal(mailbox: Mailbox, understood: Understood) -> str | None:
+def _auto_reply_refusal(
+    mailbox: Mailbox, understood: Understood, own: set[str], sent_today: int
+) -> str | None:
     # What intake knows beyond the headers: a PEC receipt looks like a person's mail.
     if understood.automatic is not None:
         return f"automatic message: {understood.automatic}"
     if understood.bounce is not None:
         return "delivery status notification"
-    sender = understood.sender.address.strip().lower() if understood.sender else ""
     return may_auto_reply(
         msg=understood.message,
-        sender=sender,
-        own_addresses=own_addresses(),
-        replies_sent_today=auto_replies_today(address=sender),
+        sender=_sender_of(understood),
+        own_addresses=own,
+        replies_sent_today=sent_today,
         daily_limit=mailbox.auto_reply_daily_limit,
     )
 
@@ -245,11 +278,19 @@ def own_addresses() -> set[str]:
     return found
 
 
-def auto_replies_today(*, address: str, now: datetime | None = None) -> int:
-    """How many automatic mails went (or are going) to ``address`` since local midnight."""
+def auto_replies_today(*, addresses: Sequence[str], now: datetime | None = None) -> dict[str, int]:
+    """How many automatic mails went (or are going) to each address (lower-cased) since
+    local midnight; addresses without any are left out."""
     midnight = timezone.localtime(now or timezone.now()).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    return OutgoingMail.objects.filter(
-        automatic=True, recipient=address.strip().lower(), created_at__gte=midnight
-    ).count()
+    wanted = {a.strip().lower() for a in addresses if a}
+    if not wanted:
+        return {}
+    counted = (
+        OutgoingMail.objects.filter(automatic=True, recipient__in=wanted, created_at__gte=midnight)
+        .values("recipient")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    return {row["recipient"]: row["n"] for row in counted}

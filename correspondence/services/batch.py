@@ -16,9 +16,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from wagtail.models import Page, PageLogEntry
+from wagtail.models import Page
 
 from correspondence.models import CasePage, MonthPage, PoolPage
+from correspondence.services.audit import cases_log
 from correspondence.services.cases import (
     NewCase,
     case_numbers_reserve,
@@ -70,7 +71,13 @@ def _create_under(
     fields = [f for f in CasePage._meta.local_concrete_fields]
     CasePage._base_manager._insert(cases, fields=fields, using="default")  # type: ignore[attr-defined]
     Page.objects.filter(pk=month.pk).update(numchild=F("numchild") + len(cases))
-    _log_created(cases, user, now)
+    cases_log(
+        cases=cases,
+        action="correspondence.case.create",
+        user=user,
+        data=lambda case: {"number": case.number, "channel": case.channel},
+        timestamp=now,
+    )
     cases_search_init(case_ids=[case.pk for case in cases])
     return cases
 
@@ -97,22 +104,3 @@ def _page_fields(case: CasePage) -> dict[str, Any]:
     return {
         f.attname: getattr(case, f.attname) for f in Page._meta.concrete_fields if f.attname != "id"
     }
-
-
-def _log_created(cases: list[CasePage], user: Any, now: Any) -> None:
-    content_type = ContentType.objects.get_for_model(CasePage)
-    PageLogEntry.objects.bulk_create(
-        [
-            PageLogEntry(
-                content_type=content_type,
-                label=case.title,
-                timestamp=now,
-                action="correspondence.case.create",
-                page_id=case.pk,
-                user_id=getattr(user, "pk", None),
-                content_changed=True,
-                data={"number": case.number, "channel": case.channel},
-            )
-            for case in cases
-        ]
-    )

@@ -3,7 +3,7 @@
 On SQLite (the demo) there is no search vector; searches fall back to plain matching.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connection
 
@@ -15,15 +15,25 @@ _TABLE = CasePage._meta.db_table
 
 def case_search_add(*, case_id: int, texts: Iterable[str]) -> None:
     """Adds words to the case's search document (the subject, a message's text…)."""
-    if connection.vendor != "postgresql":
+    cases_search_add(texts_of={case_id: texts})
+
+
+def cases_search_add(*, texts_of: Mapping[int, Iterable[str]]) -> None:
+    """Adds words to the search document of each case, in one UPDATE for all of them."""
+    if connection.vendor != "postgresql" or not texts_of:
         return
-    document = " ".join(t for t in texts if t)[:MAX_TEXT].replace("\x00", "")
+    ids = list(texts_of)
+    documents = [
+        " ".join(t for t in texts_of[case_id] if t)[:MAX_TEXT].replace("\x00", "")
+        for case_id in ids
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_TABLE} SET search_vector = "
-            "coalesce(search_vector, ''::tsvector) || to_tsvector('simple', %s) "
-            "WHERE page_ptr_id = %s",
-            [document, case_id],
+            f"UPDATE {_TABLE} AS c SET search_vector = "
+            "coalesce(c.search_vector, ''::tsvector) || to_tsvector('simple', d.document) "
+            "FROM unnest(%s::integer[], %s::text[]) AS d(case_id, document) "
+            "WHERE c.page_ptr_id = d.case_id",
+            [ids, documents],
         )
 
 

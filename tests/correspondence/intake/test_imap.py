@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -150,34 +151,40 @@ def test_messages_are_read_in_bounded_batches(
     assert summary.outcomes == {"created": 5} and batches == [2, 2, 1]
 
 
+def _in_batches_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mailbox_fetch reads five messages as three batches: [1, 2], [3, 4], [5]."""
+    monkeypatch.setattr(imap, "imap_fetch", partial(imap.imap_fetch, batch_size=2))
+
+
 @pytest.mark.django_db
 def test_a_connection_dropped_mid_batch_loses_and_duplicates_nothing(
     imap_mailbox: Mailbox, account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Mailbox.objects.filter(pk=imap_mailbox.pk).update(after_processing=Mailbox.AfterProcessing.FLAG)
     uids = append(account, *(mail(n) for n in range(5)))
+    _in_batches_of_two(monkeypatch)
     clients: list[IMAPClient] = []
-    real_fetch, real_ingest = IMAPClient.fetch, imap.message_ingest
+    real_fetch, real_ingest = IMAPClient.fetch, imap.messages_ingest
 
     def spying_fetch(self: IMAPClient, *args: Any, **kw: Any) -> Any:
         clients.append(self)
         return real_fetch(self, *args, **kw)
 
     def ingest_then_drop(**kw: Any) -> Any:
-        result = real_ingest(**kw)
-        if kw["uid"] == uids[1]:  # the server goes away after filing the 2nd message
+        results = real_ingest(**kw)
+        if kw["messages"][0].uid == uids[2]:  # the server goes away once the 2nd batch is filed
             clients[-1].socket().shutdown(socket.SHUT_RDWR)
-        return result
+        return results
 
     monkeypatch.setattr(IMAPClient, "fetch", spying_fetch)
-    monkeypatch.setattr(imap, "message_ingest", ingest_then_drop)
-    with pytest.raises(MailboxUnavailable, match=f"marking message {uids[1]} as seen failed"):
+    monkeypatch.setattr(imap, "messages_ingest", ingest_then_drop)
+    with pytest.raises(MailboxUnavailable, match=f"marking message {uids[2]} as seen failed"):
         mailbox_fetch(mailbox_id=imap_mailbox.pk)
     mailbox = _refresh(imap_mailbox)
-    assert mailbox.last_uid == uids[0] and mailbox.failing_since and CasePage.objects.count() == 2
+    assert mailbox.last_uid == uids[1] and mailbox.failing_since and CasePage.objects.count() == 4
 
-    monkeypatch.setattr(imap, "message_ingest", real_ingest)
-    assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"ignored": 1, "created": 3}
+    monkeypatch.setattr(imap, "messages_ingest", real_ingest)
+    assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"ignored": 2, "created": 1}
     assert CasePage.objects.count() == 5 and Message.objects.filter(kind="inbound").count() == 5
     assert all(b"\\Seen" in flags for flags in folder_flags(account).values())
     assert _refresh(imap_mailbox).failing_since is None
@@ -188,18 +195,19 @@ def test_an_error_while_filing_stops_the_batch_and_the_rerun_finishes_it(
     imap_mailbox: Mailbox, account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uids = append(account, *(mail(n) for n in range(4)))
-    real_ingest = imap.message_ingest
+    _in_batches_of_two(monkeypatch)
+    real_ingest = imap.messages_ingest
 
-    def failing_third(**kw: Any) -> Any:
-        if kw["uid"] == uids[2]:
+    def failing_second_batch(**kw: Any) -> Any:
+        if kw["messages"][0].uid == uids[2]:
             raise MailboxUnavailable("connection reset while filing")
         return real_ingest(**kw)
 
-    monkeypatch.setattr(imap, "message_ingest", failing_third)
+    monkeypatch.setattr(imap, "messages_ingest", failing_second_batch)
     with pytest.raises(MailboxUnavailable):
         mailbox_fetch(mailbox_id=imap_mailbox.pk)
-    assert _refresh(imap_mailbox).last_uid == uids[1]
-    monkeypatch.setattr(imap, "message_ingest", real_ingest)
+    assert _refresh(imap_mailbox).last_uid == uids[1] and CasePage.objects.count() == 2
+    monkeypatch.setattr(imap, "messages_ingest", real_ingest)
     assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"created": 2}
     assert CasePage.objects.count() == 4
 
@@ -213,21 +221,22 @@ def test_a_worker_killed_after_filing_but_before_advancing_duplicates_nothing(
     imap_mailbox: Mailbox, account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uids = append(account, *(mail(n) for n in range(5)))
+    _in_batches_of_two(monkeypatch)
     real_advance = imap._last_uid_advance
 
-    def killed_at_third(mailbox: Mailbox, uid: int) -> None:
-        if uid == uids[2]:
+    def killed_after_second_batch(mailbox: Mailbox, uid: int) -> None:
+        if uid == uids[3]:
             raise WorkerKilled
         real_advance(mailbox, uid)
 
-    monkeypatch.setattr(imap, "_last_uid_advance", killed_at_third)
+    monkeypatch.setattr(imap, "_last_uid_advance", killed_after_second_batch)
     with pytest.raises(WorkerKilled):
         mailbox_fetch(mailbox_id=imap_mailbox.pk)
-    assert _refresh(imap_mailbox).last_uid == uids[1] and CasePage.objects.count() == 3
+    assert _refresh(imap_mailbox).last_uid == uids[1] and CasePage.objects.count() == 4
     Mailbox.objects.filter(pk=imap_mailbox.pk).update(locked_until=None)  # the lease ran out
 
     monkeypatch.setattr(imap, "_last_uid_advance", real_advance)
-    assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"ignored": 1, "created": 2}
+    assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"ignored": 2, "created": 1}
     assert CasePage.objects.count() == 5 and _refresh(imap_mailbox).last_uid == uids[-1]
 
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from wagtail.models import Page
 
-from correspondence.intake import batch as batch_module
-from correspondence.intake.batch import IncomingMessage, messages_ingest_batch
+from correspondence.intake import filing
+from correspondence.intake.ingest import IncomingMessage, messages_ingest
 from correspondence.models import CasePage, Mailbox, Message, QuarantinedMessage
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def _incoming(raws: list[bytes], first_uid: int = 1) -> list[IncomingMessage]:
 
 
 def test_a_batch_opens_one_case_per_new_message_in_a_valid_tree(folder_mailbox: Mailbox) -> None:
-    results = messages_ingest_batch(
+    results = messages_ingest(
         mailbox=folder_mailbox, messages=_incoming([_mail(n) for n in range(5)])
     )
     assert [r.outcome for r in results] == ["created"] * 5
@@ -42,7 +42,7 @@ def test_a_batch_opens_one_case_per_new_message_in_a_valid_tree(folder_mailbox: 
 
 def test_a_reply_to_a_message_of_the_same_batch_joins_its_case(folder_mailbox: Mailbox) -> None:
     raws = [_mail(1), _mail(2), _mail(3, answers=1)]
-    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in results] == ["created", "created", "threaded"]
     assert results[2].case is not None and results[0].case is not None
     assert results[2].case.pk == results[0].case.pk
@@ -51,10 +51,10 @@ def test_a_reply_to_a_message_of_the_same_batch_joins_its_case(folder_mailbox: M
 
 def test_the_same_batch_fetched_again_files_nothing_twice(folder_mailbox: Mailbox) -> None:
     raws = [_mail(n) for n in range(3)]
-    messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
-    again = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
+    again = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in again] == ["ignored"] * 3
-    duplicated = messages_ingest_batch(
+    duplicated = messages_ingest(
         mailbox=folder_mailbox, messages=_incoming([_mail(9)] * 2, first_uid=10)
     )
     assert [r.outcome for r in duplicated] == ["created", "ignored"]
@@ -68,7 +68,7 @@ def test_an_unreadable_message_is_quarantined_and_the_rest_of_the_batch_goes_on(
     folder_mailbox: Mailbox,
 ) -> None:
     raws = [_mail(1), b"\x00" * 10, _mail(2)]
-    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in results] == ["created", "quarantined", "created"]
     assert QuarantinedMessage.objects.get().raw.read() == b"\x00" * 10
 
@@ -76,12 +76,16 @@ def test_an_unreadable_message_is_quarantined_and_the_rest_of_the_batch_goes_on(
 def test_a_failing_batch_is_filed_again_message_by_message(
     folder_mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(**_kwargs: Any) -> None:
-        raise ValueError("cannot store this batch")
+    create = filing.cases_create_batch
 
-    monkeypatch.setattr(batch_module, "cases_create_batch", broken)
+    def broken_for_many(*, pool: Any, items: Any) -> Any:
+        if len(items) > 1:
+            raise ValueError("cannot store this batch")
+        return create(pool=pool, items=items)
+
+    monkeypatch.setattr(filing, "cases_create_batch", broken_for_many)
     raws = [_mail(1), _mail(2), _mail(3, answers=1)]
-    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in results] == ["created", "created", "threaded"]
     assert (
         CasePage.objects.count() == 2
@@ -92,6 +96,6 @@ def test_a_failing_batch_is_filed_again_message_by_message(
 
 def test_a_pec_receipt_in_a_batch_is_filed_as_a_receipt(folder_mailbox: Mailbox) -> None:
     raws = [_mail(1), (CORPUS / "19-pec-accettazione.eml").read_bytes()]
-    results = messages_ingest_batch(mailbox=folder_mailbox, messages=_incoming(raws))
+    results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in results] == ["created", "receipt"]
     assert CasePage.objects.count() == 1

@@ -1,0 +1,353 @@
+"""Filing a batch of parsed messages, set by set, inside the caller's transaction.
+
+Every message gets the decisions of the intake pipeline, in order: already received
+(same UID, same bytes, same Message-ID), a PEC receipt or a bounce of our outgoing
+mail, a reply joining a case (by the Message-IDs it answers, else by a case number in
+its subject), automatic mail kept without a case, or a new case in the pool its
+address names. What those decisions read is loaded once for the whole batch; an
+earlier message of the same batch counts as received and as a thread to join. Then
+the work is done per set: the new cases created together (``cases_create_batch``),
+the messages and files inserted in bulk, the customers' write-backs, the leaders'
+rules and the acknowledgements. A batch of one is the single-message pipeline.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
+from correspondence.intake.storage import db_text
+from correspondence.intake.threads import case_numbers_in, thread_keys
+from correspondence.intake.understand import Understood
+from correspondence.models import (
+    CasePage,
+    Channel,
+    Mailbox,
+    Message,
+    PoolPage,
+    QuarantinedMessage,
+)
+from correspondence.outbox.services import auto_replies_queue
+from correspondence.services.batch import cases_create_batch
+from correspondence.services.cases import NewCase
+from workflow.lifecycle import cases_customer_wrote
+from workflow.models import RoutingRule
+from workflow.rules.services import rules_apply, subject_from_understood
+
+RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One raw message to file, with where it came from."""
+
+    raw: bytes
+    uidvalidity: int | None = None
+    uid: int | None = None
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A fetched message with what parsing made of it: understood, or the reason it is not."""
+
+    incoming: IncomingMessage
+    sha: str
+    understood: Understood | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one message: created, threaded, receipt, ignored or quarantined."""
+
+    outcome: str
+    case: CasePage | None = None
+    understood: Understood | None = None
+    reason: str = ""
+
+
+@dataclass
+class _Filing:
+    """A message to store, with its case, or the message of this batch that opens it."""
+
+    parsed: Parsed
+    understood: Understood
+    outcome: str
+    fetched_at: datetime
+    kind: str = Message.Kind.INBOUND
+    case: CasePage | None = None
+    opener: "_Filing | None" = None
+    certifies: Message | None = None
+    reason: str = ""
+    pool: PoolPage | None = None  # the pool of the case it opens
+
+    def result(self) -> IngestResult:
+        return IngestResult(self.outcome, self.case, self.understood, self.reason)
+
+
+@dataclass
+class _Known:
+    """What the batch's decisions read, loaded once; messages of the batch are added."""
+
+    uids: set[tuple[int | None, int]]
+    shas: set[str]
+    message_ids: set[str]
+    # Message-ID → (date, case or the filing of this batch that opens or joins one)
+    threads: dict[str, tuple[datetime, "CasePage | _Filing"]]
+    numbered: dict[str, CasePage]
+    outgoing: list[Message]
+    pools: list[PoolPage]
+    filings: list[_Filing] = field(default_factory=list)
+
+
+def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResult]:
+    """Files the parsed messages in order; one result each. Call inside a transaction."""
+    known = _known_load(mailbox, batch)
+    decided = [_decide(mailbox, item, known) for item in batch]
+    _cases_open(mailbox, known.filings)
+    messages_record(
+        [
+            MessageEntry(
+                kind=f.kind,
+                case=f.case,
+                mailbox=mailbox,
+                raw=f.parsed.incoming.raw,
+                understood=f.understood,
+                uidvalidity=f.parsed.incoming.uidvalidity,
+                uid=f.parsed.incoming.uid,
+                fetched_at=f.fetched_at,
+                certifies=f.certifies,
+            )
+            for f in known.filings
+        ]
+    )
+    cases_customer_wrote(
+        case_ids=[
+            f.case.pk
+            for f in known.filings
+            if f.outcome == "threaded" and f.case is not None and f.understood.automatic is None
+        ]
+    )
+    _opened_follow_up(mailbox, [f for f in known.filings if f.outcome == "created"])
+    return [item.result() if isinstance(item, _Filing) else item for item in decided]
+
+
+def _known_load(mailbox: Mailbox, batch: Sequence[Parsed]) -> _Known:
+    understood = [p.understood for p in batch if p.understood is not None]
+    mine = Message.objects.filter(mailbox=mailbox)
+    uids: dict[int | None, list[int]] = defaultdict(list)
+    for p in batch:
+        if p.incoming.uid is not None:
+            uids[p.incoming.uidvalidity].append(p.incoming.uid)
+    ids = [u.message.message_id for u in understood if u.message.message_id]
+    shas = [p.sha for p in batch]
+    keys = {key for u in understood for key in thread_keys(u.message)}
+    numbers = {n for u in understood for n in case_numbers_in(u.message.subject)}
+    receipts = {i for u in understood for i in _certified_ids(u) or []}
+    threads = _threads_load(keys)
+    return _Known(
+        uids={
+            (validity, uid)
+            for validity, some in uids.items()
+            for uid in mine.filter(imap_uidvalidity=validity, imap_uid__in=some).values_list(
+                "imap_uid", flat=True
+            )
+        },
+        shas=set(mine.filter(raw_sha256__in=shas).values_list("raw_sha256", flat=True))
+        | set(
+            QuarantinedMessage.objects.filter(
+                mailbox=mailbox, raw_sha256__in=shas, status=QuarantinedMessage.Status.OPEN
+            ).values_list("raw_sha256", flat=True)
+        ),
+        message_ids=set(
+            mine.filter(message_id__in=ids, kind__in=RECEIVED_KINDS).values_list(
+                "message_id", flat=True
+            )
+            if ids
+            else []
+        ),
+        threads=threads,
+        numbered={case.number: case for case in CasePage.objects.filter(number__in=numbers)}
+        if numbers
+        else {},
+        outgoing=list(
+            Message.objects.filter(message_id__in=receipts)
+            .exclude(kind__in=RECEIVED_KINDS)
+            .select_related("case")
+        )
+        if receipts
+        else [],
+        pools=list(PoolPage.objects.exclude(addresses="")),
+    )
+
+
+def _threads_load(keys: set[str]) -> dict[str, tuple[datetime, CasePage | _Filing]]:
+    """The newest message with a case for each Message-ID, and that case."""
+    if not keys:
+        return {}
+    newest: dict[str, tuple[datetime, int]] = {}
+    rows = Message.objects.filter(message_id__in=keys, case__isnull=False).values_list(
+        "message_id", "date", "case_id"
+    )
+    for message_id, date, case_id in rows:
+        if message_id not in newest or date > newest[message_id][0]:
+            newest[message_id] = (date, case_id)
+    cases = CasePage.objects.in_bulk([case_id for _date, case_id in newest.values()])
+    return {
+        message_id: (date, cases[case_id])
+        for message_id, (date, case_id) in newest.items()
+        if case_id in cases
+    }
+
+
+def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Filing:
+    """What becomes of one message; a message to store joins ``known.filings``."""
+    incoming = item.incoming
+    uid_key = (incoming.uidvalidity, incoming.uid) if incoming.uid is not None else None
+    if uid_key in known.uids or item.sha in known.shas:
+        return IngestResult("ignored", reason="already received")
+    known.shas.add(item.sha)
+    if uid_key is not None:
+        known.uids.add(uid_key)
+    if item.understood is None:
+        quarantine_record(
+            mailbox=mailbox,
+            raw=incoming.raw,
+            reason=item.problem,
+            uidvalidity=incoming.uidvalidity,
+            uid=incoming.uid,
+        )
+        return IngestResult("quarantined", reason=item.problem)
+    understood = item.understood
+    message_id = understood.message.message_id
+    if message_id in known.message_ids:
+        return IngestResult("ignored", understood=understood, reason="already received")
+    if message_id:
+        known.message_ids.add(message_id)
+    filing = _filing_for(mailbox, item, understood, known)
+    known.filings.append(filing)
+    if message_id and (filing.case is not None or filing.opener is not None or filing.pool):
+        date = understood.received_at or filing.fetched_at
+        seen = known.threads.get(message_id)
+        if seen is None or date > seen[0]:
+            known.threads[message_id] = (date, filing)
+    return filing
+
+
+def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:
+    fetched_at = item.incoming.fetched_at or timezone.now()
+    receipt_of = _certified_ids(understood)
+    if receipt_of is not None:
+        outgoing = next((m for m in known.outgoing if m.message_id in receipt_of), None)
+        return _Filing(
+            item,
+            understood,
+            "receipt",
+            fetched_at,
+            kind=Message.Kind.RECEIPT,
+            case=outgoing.case if outgoing else None,
+            certifies=outgoing,
+            reason="" if outgoing else "certifies no message of ours",
+        )
+    joined = _thread_find(understood, known)
+    if isinstance(joined, _Filing):
+        opener = joined.opener or (joined if joined.pool is not None else None)
+        return _Filing(item, understood, "threaded", fetched_at, case=joined.case, opener=opener)
+    if joined is not None:
+        return _Filing(item, understood, "threaded", fetched_at, case=joined)
+    if understood.automatic is not None:
+        return _Filing(item, understood, "ignored", fetched_at, reason=understood.automatic)
+    pool = _pool_for(mailbox, understood, known.pools)
+    return _Filing(item, understood, "created", fetched_at, pool=pool)
+
+
+def _thread_find(understood: Understood, known: _Known) -> CasePage | _Filing | None:
+    """The case this message answers: by Message-ID chain (the newest message quoted
+    wins), then by the newest case whose number the subject carries."""
+    found = [known.threads[key] for key in thread_keys(understood.message) if key in known.threads]
+    if found:
+        return max(found, key=lambda pair: pair[0])[1]
+    numbered = [
+        known.numbered[n]
+        for n in case_numbers_in(understood.message.subject)
+        if n in known.numbered
+    ]
+    return max(numbered, key=lambda case: case.received_at, default=None)
+
+
+def _certified_ids(understood: Understood) -> list[str] | None:
+    """The Message-IDs a receipt or bounce reports on; None when it is neither."""
+    pec = understood.pec
+    if pec is not None and pec.info.is_receipt:
+        return [i for i in [pec.info.msgid, *pec.info.references] if i]
+    if understood.bounce is not None:
+        return understood.bounce.original_message_ids
+    return None
+
+
+def _pool_for(mailbox: Mailbox, understood: Understood, pools: Sequence[PoolPage]) -> PoolPage:
+    """The pool named by the address the message was sent to, else the mailbox's pool."""
+    recipients = set(understood.recipients)
+    for pool in pools:
+        if recipients.intersection(pool.address_list()):
+            return pool
+    return mailbox.pool
+
+
+def _cases_open(mailbox: Mailbox, filings: Sequence[_Filing]) -> None:
+    """Creates the cases the batch opens, pool by pool, and hands them to their replies."""
+    by_pool: dict[int, list[_Filing]] = defaultdict(list)
+    pools: dict[int, PoolPage] = {}
+    for filing in filings:
+        if filing.pool is not None:
+            pools[filing.pool.pk] = filing.pool
+            by_pool[filing.pool.pk].append(filing)
+    for pool_id, group in by_pool.items():
+        items = [_new_case(mailbox, f.understood, f.fetched_at) for f in group]
+        cases = cases_create_batch(pool=pools[pool_id], items=items)
+        for filing, case in zip(group, cases, strict=True):
+            filing.case = case
+    for filing in filings:
+        if filing.opener is not None:
+            filing.case = filing.opener.case
+
+
+def _opened_follow_up(mailbox: Mailbox, opened: Sequence[_Filing]) -> None:
+    """The leaders' rules of each new case's pool, then the acknowledgements."""
+    pools = {f.case.pool_id for f in opened if f.case is not None}
+    ruled = set(
+        RoutingRule.objects.filter(pool_id__in=pools, active=True).values_list("pool_id", flat=True)
+    )
+    for filing in opened:
+        case = filing.case
+        if case is not None and case.pool_id in ruled:
+            rules_apply(case=case, subject=subject_from_understood(filing.understood, case))
+    auto_replies_queue(
+        mailbox=mailbox,
+        opened=[(f.case, f.understood) for f in opened if f.case is not None],
+    )
+
+
+def _new_case(mailbox: Mailbox, understood: Understood, fetched_at: datetime) -> NewCase:
+    sender = understood.sender
+    is_pec = understood.pec is not None
+    return NewCase(
+        channel=Channel.PEC if is_pec else Channel.EMAIL,
+        subject=db_text(understood.message.subject),
+        received_at=_received_at(understood, fetched_at),
+        customer_name=db_text(sender.name) if sender else "",
+        customer_email=sender.address if sender else "",
+        mailbox_id=mailbox.pk,
+    )
+
+
+def _received_at(understood: Understood, fetched_at: datetime) -> datetime:
+    """The certified time for PEC, else the sender's Date unless it lies in the future."""
+    claimed = understood.received_at
+    if claimed is None or claimed > fetched_at + timedelta(minutes=5):
+        return fetched_at
+    return claimed
