@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import PageLogEntry
 
+from correspondence.case_rows import ROW_FIELDS, CaseRow, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
@@ -39,13 +40,20 @@ def home_overview(*, user: Any) -> dict[str, Any]:
             new_count=Count("cases", filter=Q(cases__state=State.NEW)),
         )
     )
-    mine = (
+    mine = list(
         cases_visible_to(user)
         .filter(assignee_id=user.pk, state__in=OPEN_STATES)
-        .select_related("pool")
-        .order_by("due_at")[:PAGE_SIZE]
+        .order_by("due_at")
+        .values(*ROW_FIELDS)[:PAGE_SIZE]
     )
-    return {"pools": pools, "my_cases": mine}
+    return {"pools": pools, "my_cases": case_rows(mine, _pool_links(mine))}
+
+
+def _pool_links(values: list[dict[str, Any]]) -> dict[int, PoolLink]:
+    """The links of the pools of these rows: one query for a page of rows."""
+    ids = {row["pool_id"] for row in values}
+    pools = PoolPage.objects.filter(pk__in=ids).only("title", "url_path") if ids else []
+    return {pool.pk: pool_link(pool) for pool in pools}
 
 
 @dataclass
@@ -53,11 +61,11 @@ class ListingPage:
     """One page of a listing, without counting the whole result (a count at a million
     rows costs more than the page itself)."""
 
-    object_list: list[CasePage]
+    object_list: list[CaseRow]
     number: int
     has_next: bool
 
-    def __iter__(self) -> Iterator[CasePage]:
+    def __iter__(self) -> Iterator[CaseRow]:
         return iter(self.object_list)
 
     def __len__(self) -> int:
@@ -72,11 +80,17 @@ class ListingPage:
         return self.has_next or self.has_previous
 
 
-def page_of(cases: QuerySet[CasePage], page: str | None) -> ListingPage:
+def page_of(
+    cases: QuerySet[CasePage], page: str | None, pools: Mapping[int, PoolLink] | None = None
+) -> ListingPage:
+    """One page of rows; ``pools`` are the links of the pools the rows may be in (looked up
+    from the rows when not given)."""
     number = int(page) if page and page.isdigit() and int(page) > 0 else 1
     start = (number - 1) * PAGE_SIZE
-    rows = list(cases[start : start + PAGE_SIZE + 1])
-    return ListingPage(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+    fetched = list(cases.values(*ROW_FIELDS)[start : start + PAGE_SIZE + 1])
+    values = fetched[:PAGE_SIZE]
+    rows = case_rows(values, pools if pools is not None else _pool_links(values))
+    return ListingPage(rows, number, len(fetched) > PAGE_SIZE)
 
 
 def _day(value: str | None, *, end: bool) -> datetime | None:
@@ -123,13 +137,13 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
     return cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
 
 
-def _listing_context(cases: QuerySet[CasePage], params: Mapping[str, str]) -> dict[str, Any]:
-    # The search document is the widest column and no listing shows it.
-    cases = cases_filter(
-        cases.select_related("assignee", "category").defer("search_vector", "answers"), params
-    )
+def _listing_context(
+    cases: QuerySet[CasePage],
+    params: Mapping[str, str],
+    pools: Mapping[int, PoolLink] | None = None,
+) -> dict[str, Any]:
     return {
-        "cases": page_of(cases, params.get("page")),
+        "cases": page_of(cases_filter(cases, params), params.get("page"), pools),
         "state_filter": params.get("state", "open"),
         "sort": params.get("sort", "-received"),
         "states": State.choices,
@@ -144,10 +158,11 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     leads = may(user, LEAD, pool)
     if not leads:
         cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
-    context = _listing_context(cases, params)
+    link = pool_link(pool)
+    context = _listing_context(cases, params, {pool.pk: link})
     context["leads_pool"] = leads
     context["categories"] = Category.objects.filter(Q(pool=pool) | Q(pool__isnull=True))
-    context["released"] = _recently_released(pool) if leads else []
+    context["released"] = _recently_released(link, pool.pk) if leads else []
     return context
 
 
@@ -156,24 +171,26 @@ def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     cases = cases_visible_to(user)
     led = pools_for(user, LEAD).values("pk")
     cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
-    context = _listing_context(cases.select_related("pool"), {"state": "all", **params})
+    context = _listing_context(cases, {"state": "all", **params})
     context["categories"] = Category.objects.filter(active=True)
     return context
 
 
-def _recently_released(pool: PoolPage) -> list[PageLogEntry]:
-    """Cases anti-hoarding returned to the pool in the last day, for its team leader."""
+def _recently_released(pool: PoolLink, pool_id: int) -> list[dict[str, str]]:
+    """Cases anti-hoarding returned to the pool in the last day, for its team leader:
+    their numbers and links."""
     since = timezone.now() - timedelta(days=1)
-    return list(
+    entries = (
         PageLogEntry.objects.filter(
             action="correspondence.case.release",
             data__reason="untouched",
             timestamp__gte=since,
-            page__in=CasePage.objects.filter(pool=pool).values("pk"),
+            page__in=CasePage.objects.filter(pool_id=pool_id).values("pk"),
         )
-        .select_related("page")
-        .order_by("-timestamp")[:20]
+        .order_by("-timestamp")
+        .values_list("page__url_path", "page__casepage__number")[:20]
     )
+    return [{"number": number, "url": page_url(pool, path)} for path, number in entries]
 
 
 def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:

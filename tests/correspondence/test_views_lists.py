@@ -1,0 +1,135 @@
+"""The case lists (pool page, search, "Assigned to me"): what each row shows and links to,
+with a bounded number of queries however many cases the page holds."""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from correspondence.models import CasePage, PoolPage
+from workflow.lifecycle import case_take
+
+pytestmark = pytest.mark.django_db
+ROW = re.compile(
+    r'<tr class="state-(\w+)">\s*<td><a href="([^"]+)">([^<]+)</a></td>(.*?)</tr>', re.S
+)
+
+
+def _rows(body: str) -> dict[str, tuple[str, str, list[str]]]:
+    """Number → (state, link, the other cells) of every row of the page's table."""
+    return {
+        number: (state, link, re.findall(r"<td>(.*?)</td>", rest, re.S))
+        for state, link, number, rest in ROW.findall(body)
+    }
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def op(sinistri: PoolPage, pagamenti: PoolPage, make_operator: Callable[..., User]) -> User:
+    user = make_operator("op", sinistri, pagamenti)
+    user.first_name, user.last_name = "Anna", "Verdi"
+    user.save()
+    return user
+
+
+def test_a_pool_row_links_to_its_case_and_shows_its_columns(
+    op: User, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    case = make_case(
+        sinistri,
+        subject="Denuncia sinistro " + "x" * 100,
+        when=datetime(2026, 3, 10, 9, 30, tzinfo=UTC),
+        customer_name="",
+        customer_email="giulia@example.it",
+    )
+    case_take(case_id=case.pk, user=op)
+    case.refresh_from_db()
+    state, link, cells = _rows(_client(op).get(sinistri.url).content.decode())[case.number]
+    assert state == "taken" and link == case.url
+    subject, customer, received, due, label, assignee = cells
+    assert subject.startswith("Denuncia sinistro xxx") and subject.endswith("…")
+    assert len(subject) == 80
+    assert customer == "giulia@example.it"
+    assert received == "03/10/2026 10:30 a.m."  # Europe/Rome, as the |date filter gave it
+    assert due == timezone.localtime(case.due_at).strftime("%m/%d/%Y")
+    assert '<span class="state">Taken</span>' in label
+    assert assignee == "Anna Verdi"
+
+
+def test_search_rows_link_to_cases_of_several_pools_and_name_the_pool(
+    op: User, sinistri: PoolPage, pagamenti: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    one = make_case(sinistri, subject="Rimborso", customer_name="Marco Bianchi")
+    two = make_case(pagamenti, subject="Rimborso")
+    rows = _rows(_client(op).get("/search/", {"q": "rimborso"}).content.decode())
+    assert rows[one.number][1] == one.url and rows[two.number][1] == two.url
+    assert rows[one.number][2][:3] == ["Sinistri", "Rimborso", "Marco Bianchi"]
+    assert rows[two.number][2][0] == "Pagamenti"
+    assert rows[two.number][2][-1] == "—"  # nobody holds it
+
+
+def test_the_home_page_links_the_cases_assigned_to_me(
+    op: User, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    case = make_case(sinistri)
+    case_take(case_id=case.pk, user=op)
+    rows = _rows(_client(op).get("/").content.decode())
+    assert rows[case.number][1] == case.url and rows[case.number][2][0] == "Sinistri"
+
+
+def test_the_leader_sees_the_released_cases_by_number_and_link(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    leader = make_operator("leader", sinistri, role="team leaders")
+    case = make_case(sinistri)
+    log(case, "correspondence.case.release", data={"reason": "untouched", "from": leader.pk})
+    body = _client(leader).get(sinistri.url).content.decode()
+    assert f'<a href="{case.url}">{case.number}</a>' in body.split("</aside>")[0]
+
+
+@pytest.mark.parametrize("who", ["operator", "leader"])
+def test_a_pool_page_of_fifty_cases_takes_a_bounded_number_of_queries(
+    who: str,
+    sinistri: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+    django_assert_max_num_queries: Callable,
+) -> None:
+    role = "team leaders" if who == "leader" else "operators"
+    user = make_operator(who, sinistri, role=role)
+    start = timezone.now() - timedelta(days=60)
+    for n in range(55):
+        case = make_case(sinistri, when=start + timedelta(days=n))
+        if n % 3 == 0:
+            case_take(case_id=case.pk, user=user)
+    client = _client(user)
+    client.get(sinistri.url)  # the session and site caches, as on a running server
+    with django_assert_max_num_queries(16):
+        body = client.get(sinistri.url).content.decode()
+    assert len(_rows(body)) == 50
+
+
+def test_a_search_of_fifty_cases_takes_a_bounded_number_of_queries(
+    op: User,
+    sinistri: PoolPage,
+    pagamenti: PoolPage,
+    make_case: Callable[..., CasePage],
+    django_assert_max_num_queries: Callable,
+) -> None:
+    for n in range(55):
+        make_case(sinistri if n % 2 else pagamenti, subject=f"Rimborso {n}")
+    client = _client(op)
+    client.get("/search/", {"q": "rimborso"})
+    with django_assert_max_num_queries(9):
+        body = client.get("/search/", {"q": "rimborso"}).content.decode()
+    assert len(_rows(body)) == 50
