@@ -5,13 +5,19 @@ query of cases (lists, search, case page, attachment download, export) starts fr
 `cases_visible_to`, so a user of one pool never reaches another pool's cases.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from correspondence.errors import CaseActionDenied
-from correspondence.models import CasePage, PoolPage
+from correspondence.models import CasePage, PoolMembership, PoolPage
+from correspondence.models.tree import PoolGroupObjectPermission, PoolUserObjectPermission
 
 VIEW = "view_pool_cases"
 WORK = "work_pool_cases"
@@ -39,6 +45,51 @@ def pools_for(user: User, perm: str = VIEW) -> QuerySet[PoolPage]:
     return get_objects_for_user(
         user, qualified, klass=PoolPage, accept_global_perms=False, with_superuser=False
     )
+
+
+@cache
+def _memberships_sql() -> str:
+    table = {
+        "membership": PoolMembership._meta.db_table,
+        "pool": PoolPage._meta.db_table,
+        "user_perm": PoolUserObjectPermission._meta.db_table,
+        "group_perm": PoolGroupObjectPermission._meta.db_table,
+        "user_groups": get_user_model().groups.through._meta.db_table,
+        "perm": Permission._meta.db_table,
+    }
+    return (
+        "SELECT m.pool_id, p.urgency_first FROM {membership} m"
+        " JOIN {pool} p ON p.page_ptr_id = m.pool_id"
+        " WHERE m.user_id = %(user)s AND (%(superuser)s"
+        " OR EXISTS (SELECT 1 FROM {user_perm} u JOIN {perm} a ON a.id = u.permission_id"
+        " WHERE u.user_id = %(user)s AND u.content_object_id = m.pool_id"
+        " AND a.content_type_id = %(type)s AND a.codename = %(codename)s)"
+        " OR EXISTS (SELECT 1 FROM {group_perm} g JOIN {perm} a ON a.id = g.permission_id"
+        " JOIN {user_groups} ug ON ug.group_id = g.group_id"
+        " WHERE ug.user_id = %(user)s AND g.content_object_id = m.pool_id"
+        " AND a.content_type_id = %(type)s AND a.codename = %(codename)s))"
+        " ORDER BY m.priority, m.pool_id"
+    ).format(**table)
+
+
+def member_pools_with(user: User, perm: str) -> list[tuple[int, bool]]:
+    """(pool id, urgent cases first?) of the user's memberships, by priority, in which they
+    hold the permission: the pools of `pools_for`, answered in one plain query.
+
+    Take-next asks this on every press; guardian's query builder costs more than the query.
+    """
+    codename = _qualified(perm).split(".", 1)[1]
+    if not user.is_authenticated or not user.is_active:
+        return []
+    params = {
+        "user": user.pk,
+        "superuser": bool(getattr(user, "is_superuser", False)),
+        "type": ContentType.objects.get_for_model(PoolPage).pk,
+        "codename": codename,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_memberships_sql(), params)
+        return [(pool_id, urgency_first) for pool_id, urgency_first in cursor.fetchall()]
 
 
 def may(user: User, perm: str, pool: PoolPage) -> bool:

@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.db import connection
 from wagtail.models import PageLogEntry
 
-from correspondence.models import CasePage, PoolPage
+from correspondence.models import CasePage, PoolMembership, PoolPage
+from workflow import permissions
 from workflow.taking import case_take_next
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,59 @@ def test_a_user_outside_every_pool_gets_nothing(
     make_case(sinistri)
     stranger = User.objects.create_user("stranger")
     assert case_take_next(user=stranger) is None
+
+
+def test_a_member_without_the_work_permission_is_served_from_the_next_pool(
+    sinistri: PoolPage,
+    pagamenti: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+) -> None:
+    operator = make_operator("op", sinistri)
+    PoolMembership.objects.create(user=operator, pool=pagamenti, priority=0)  # no group
+    make_case(pagamenti)
+    mine = make_case(sinistri)
+    assert case_take_next(user=operator).pk == mine.pk
+    assert case_take_next(user=operator) is None
+    permissions.pool_permission_grant(
+        group=User.objects.get(pk=operator.pk).groups.get(), perm=permissions.WORK, pool=pagamenti
+    )
+    assert case_take_next(user=operator).pool_id == pagamenti.pk
+
+
+def test_a_permission_granted_to_the_user_alone_counts_and_a_disabled_user_gets_nothing(
+    sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    from guardian.shortcuts import assign_perm
+
+    operator = User.objects.create_user("solo")
+    PoolMembership.objects.create(user=operator, pool=sinistri)
+    make_case(sinistri)
+    assert case_take_next(user=operator) is None
+    assign_perm(f"correspondence.{permissions.WORK}", operator, sinistri)
+    User.objects.filter(pk=operator.pk).update(is_active=False)
+    assert case_take_next(user=User.objects.get(pk=operator.pk)) is None
+    User.objects.filter(pk=operator.pk).update(is_active=True)
+    assert case_take_next(user=User.objects.get(pk=operator.pk)) is not None
+
+
+def test_one_take_costs_five_queries_and_hands_back_what_the_view_shows(
+    sinistri: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+    django_assert_max_num_queries: Callable[..., object],
+) -> None:
+    operator = make_operator("op", sinistri)
+    case = make_case(sinistri, subject="Danno auto")
+    url = case.url  # the site's root paths, which the view finds cached
+    # savepoint, pools with WORK, the UPDATE that picks and marks, the log entry, release
+    with django_assert_max_num_queries(5):  # type: ignore[attr-defined]
+        taken = case_take_next(user=operator)
+        assert (taken.pk, taken.number, taken.title) == (case.pk, case.number, case.title)
+        assert taken.url == url and taken.assignee_id == operator.pk
+    stored = CasePage.objects.get(pk=case.pk)
+    assert (stored.state, stored.assignee, stored.taken_at) == ("taken", operator, taken.taken_at)
+    assert stored.touched_at == stored.taken_at
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
