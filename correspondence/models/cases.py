@@ -145,8 +145,10 @@ class CasePage(StaffOnlyPageMixin, Page):
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
+            # Take-next's order (oldest first, ties by id) straight off the index: no sort
+            # of the pool's backlog on every press, however many cases share a time.
             models.Index(
-                fields=["pool", "received_at"],
+                fields=["pool", "received_at", "page_ptr"],
                 name="case_untaken",
                 condition=models.Q(state="new", assignee__isnull=True),
             ),
