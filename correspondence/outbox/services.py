@@ -7,6 +7,7 @@ Both carry the same Message-ID, so answers, PEC receipts and bounces find it.
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -17,10 +18,10 @@ from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
 from correspondence.intake.decoding import sanitise_html
-from correspondence.intake.records import attachment_record
+from correspondence.intake.records import attachment_new
 from correspondence.intake.storage import content_store
 from correspondence.intake.understand import Understood
-from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
 from correspondence.outbox.compose import (
     Draft,
     InvalidAddress,
@@ -61,7 +62,55 @@ def outgoing_queue(
     without angle brackets. Raises :class:`InvalidAddress` before writing
     anything when an address cannot be used.
     """
-    draft = Draft(
+    queued = Queued(
+        case=case,
+        mailbox=mailbox,
+        draft=draft_new(
+            case=case,
+            mailbox=mailbox,
+            to=to,
+            cc=cc,
+            subject=subject,
+            text=text,
+            html=html,
+            in_reply_to=in_reply_to,
+            references=references,
+            automatic=automatic,
+            attachments=attachments,
+        ),
+        author=author,
+    )
+    (outgoing,) = outgoings_queue([queued])
+    return outgoing
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A mail to queue: the case it answers, the mailbox that sends it, what it says."""
+
+    case: CasePage
+    mailbox: Mailbox
+    draft: Draft
+    author: AbstractBaseUser | None = None
+
+
+def draft_new(
+    *,
+    case: CasePage,
+    mailbox: Mailbox,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    subject: str,
+    text: str,
+    html: str | None = None,
+    in_reply_to: str | None,
+    references: Sequence[str],
+    automatic: bool,
+    attachments: Sequence[OutgoingAttachment] = (),
+) -> Draft:
+    """The mail as ``outgoing_queue`` sends it; raises :class:`InvalidAddress` for any
+    address (ours included) the composer would refuse."""
+    return Draft(
         from_address=mailbox.address,
         from_name=mailbox.name,
         to=tuple(address_clean(a) for a in to),
@@ -76,20 +125,45 @@ def outgoing_queue(
         automatic=automatic,
         attachments=tuple(attachments),
     )
-    raw = mail_compose(draft)
-    message = _message_record(case=case, mailbox=mailbox, draft=draft, raw=raw, author=author)
-    outgoing = _outgoing_record(case=case, mailbox=mailbox, message=message, draft=draft)
+
+
+@transaction.atomic
+def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
+    """``outgoing_queue`` for many mails at once: composed, then written in bulk.
+
+    Raises :class:`InvalidAddress` before writing anything when an address cannot be used.
+    """
+    raws = [mail_compose(mail.draft) for mail in mails]
+    messages = Message.objects.bulk_create(
+        [_message_new(mail, raw) for mail, raw in zip(mails, raws, strict=True)]
+    )
+    Attachment.objects.bulk_create(
+        [
+            attachment_new(
+                message=message,
+                filename=item.filename,
+                content=item.content,
+                content_type=item.content_type,
+                content_id=item.content_id,
+                inline=bool(item.content_id and mail.draft.html),
+            )
+            for mail, message in zip(mails, messages, strict=True)
+            for item in mail.draft.attachments
+        ]
+    )
+    outgoing = OutgoingMail.objects.bulk_create(
+        [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
+    )
     # robust: a broker that is down must not undo the committed action; the sweep retries.
-    transaction.on_commit(partial(_send_enqueue, outgoing.pk), robust=True)
+    transaction.on_commit(partial(_send_enqueue, [o.pk for o in outgoing]), robust=True)
     return outgoing
 
 
-def _outgoing_record(
-    *, case: CasePage, mailbox: Mailbox, message: Message, draft: Draft
-) -> OutgoingMail:
+def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
+    draft = mail.draft
     outgoing = OutgoingMail(
-        case=case,
-        mailbox=mailbox,
+        case=mail.case,
+        mailbox=mail.mailbox,
         timeline_message=message,
         message_id=draft.message_id,
         raw_sha256=message.raw_sha256,
@@ -101,31 +175,25 @@ def _outgoing_record(
     )
     # The same content-addressed file as the timeline row: stored once.
     outgoing.raw.name = message.raw.name
-    outgoing.save()
     return outgoing
 
 
-def _send_enqueue(outgoing_id: int) -> None:
+def _send_enqueue(outgoing_ids: list[int]) -> None:
     from correspondence.tasks import outbox_send_task
 
-    outbox_send_task.delay(outgoing_id)
+    for outgoing_id in outgoing_ids:
+        outbox_send_task.delay(outgoing_id)
 
 
-def _message_record(
-    *,
-    case: CasePage,
-    mailbox: Mailbox,
-    draft: Draft,
-    raw: bytes,
-    author: AbstractBaseUser | None,
-) -> Message:
+def _message_new(mail: Queued, raw: bytes) -> Message:
     """The timeline row of an outgoing mail, its bytes stored once by content hash."""
+    draft = mail.draft
     raw_name, raw_sha = content_store(prefix="raw", content=raw, suffix=".eml")
     message = Message(
-        case=case,
+        case=mail.case,
         kind=Message.Kind.AUTO_REPLY if draft.automatic else Message.Kind.OUTBOUND,
-        mailbox=mailbox,
-        author=author,
+        mailbox=mail.mailbox,
+        author=mail.author,
         message_id=draft.message_id,
         in_reply_to=draft.in_reply_to,
         references=" ".join(draft.references),
@@ -140,16 +208,6 @@ def _message_record(
         raw_sha256=raw_sha,
     )
     message.raw.name = raw_name
-    message.save()
-    for item in draft.attachments:
-        attachment_record(
-            message=message,
-            filename=item.filename,
-            content=item.content,
-            content_type=item.content_type,
-            content_id=item.content_id,
-            inline=bool(item.content_id and draft.html),
-        )
     return message
 
 
@@ -180,14 +238,15 @@ def auto_reply_queue(
 def auto_replies_queue(
     *, mailbox: Mailbox, opened: Sequence[tuple[CasePage, Understood]]
 ) -> list[OutgoingMail | None]:
-    """``auto_reply_queue`` for the new cases of a batch, in order: our addresses and the
-    senders' replies of today are looked up once, and counted as the batch replies."""
+    """``auto_reply_queue`` for the new cases of a batch, in order, written together: our
+    addresses and the senders' replies of today are looked up once, and counted as the
+    batch replies."""
     if not opened:
         return []
     own = own_addresses()
     senders = [_sender_of(understood) for _case, understood in opened]
     sent_today = auto_replies_today(addresses=senders)
-    queued: list[OutgoingMail | None] = []
+    drafts: list[Queued | None] = []
     for (case, understood), sender in zip(opened, senders, strict=True):
         template = auto_reply_text(mailbox=mailbox, pool=case.pool)
         reason = (
@@ -197,26 +256,27 @@ def auto_replies_queue(
         )
         if template is None or reason is not None:
             logger.info("no auto-reply for case %s: %s", case.number, reason)
-            queued.append(None)
+            drafts.append(None)
             continue
-        outgoing = _auto_reply_write(case, mailbox, understood, template)
-        if outgoing is not None:
+        draft = _auto_reply_draft(case, mailbox, understood, template)
+        if draft is not None:
             sent_today[sender] = sent_today.get(sender, 0) + 1
-        queued.append(outgoing)
-    return queued
+        drafts.append(draft)
+    queued = iter(outgoings_queue([d for d in drafts if d is not None]))
+    return [next(queued) if d is not None else None for d in drafts]
 
 
 def _sender_of(understood: Understood) -> str:
     return understood.sender.address.strip().lower() if understood.sender else ""
 
 
-def _auto_reply_write(
+def _auto_reply_draft(
     case: CasePage, mailbox: Mailbox, understood: Understood, template: tuple[str, str]
-) -> OutgoingMail | None:
+) -> Queued | None:
     parsed = understood.message
     subject, body = (_placeholders_fill(t, case) for t in template)
     try:
-        return outgoing_queue(
+        draft = draft_new(
             case=case,
             mailbox=mailbox,
             to=[understood.sender.address if understood.sender else ""],
@@ -229,6 +289,7 @@ def _auto_reply_write(
     except InvalidAddress as exc:
         logger.info("no auto-reply for case %s: %s", case.number, exc)
         return None
+    return Queued(case=case, mailbox=mailbox, draft=draft)
 
 
 def auto_reply_text(*, mailbox: Mailbox, pool: PoolPage) -> tuple[str, str] | None:
