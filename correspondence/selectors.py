@@ -19,6 +19,7 @@ from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGE_SIZE = 50
+WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
 SORTS = {
     "received": "received_at",
@@ -102,8 +103,15 @@ def _day(value: str | None, *, end: bool) -> datetime | None:
 
 
 def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
+    """A case number, a whole address (that sender's cases), a part of an address (every
+    address containing it), else words of the subject, sender name and texts."""
     if case_number_parse(text):
         return cases.filter(number=text.strip().upper())
+    if WHOLE_ADDRESS.match(text.strip()):
+        # Addresses are stored in lower case. Equality uses the b-tree index; the trigram
+        # index of a containment query reads the posting lists of trigrams that every
+        # address shares ("exa", ".it"): ~150 ms at 400,000 cases against 0.1 ms.
+        return cases.filter(customer_email=text.strip().lower())
     if "@" in text:
         return cases.filter(customer_email__icontains=text.strip().lower())
     words = [w for w in re.findall(r"\w+", text) if len(w) > 1]

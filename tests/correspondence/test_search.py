@@ -70,6 +70,18 @@ def test_by_number_sender_words_and_message_text(world: dict) -> None:
     assert _found(world, q="messa in mora") == {"pec"}  # words of the PEC's text
 
 
+def test_a_whole_address_finds_that_sender_a_part_finds_every_address_with_it(
+    world: dict, make_case: Callable, sinistri: PoolPage
+) -> None:
+    longer = make_case(sinistri, subject="Altro", customer_email="bob@example.pl")
+    assert _found(world, q="B@Example.PL ") == {"april"}
+    assert (
+        longer.number not in world["client"].get("/search/", {"q": "b@example.pl"}).content.decode()
+    )
+    body = world["client"].get("/search/", {"q": "@example.pl"}).content.decode()
+    assert world["april"].number in body and longer.number in body
+
+
 def test_by_date_range_and_state(world: dict) -> None:
     assert _found(world, q="rimborso", **{"from": "2026-04-01", "to": "2026-04-30"}) == {"april"}
     assert _found(world, q="rimborso", state="taken") == set()
