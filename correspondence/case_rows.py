@@ -6,6 +6,7 @@ row, a model with forty fields built for eight columns. Here a row is made from 
 columns shown, with its link, dates and labels already done; the template only prints.
 """
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,6 +87,12 @@ def _when(value: datetime | None, fmt: str) -> str:
     return dateformat.format(timezone.localtime(value), fmt) if value else ""
 
 
+def _subject(text: str) -> str:
+    # As |truncatechars, which translates its ellipsis on every call: most subjects fit.
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= SUBJECT_LENGTH else Truncator(text).chars(SUBJECT_LENGTH)
+
+
 def _assignee(row: Mapping[str, Any]) -> str:
     if row["assignee__username"] is None:
         return ""
@@ -110,7 +117,7 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 number=row["number"],
                 url=page_url(pool, row["url_path"]),
                 pool=pool.title,
-                subject=Truncator(row["subject"]).chars(SUBJECT_LENGTH),
+                subject=_subject(row["subject"]),
                 customer=row["customer_name"] or row["customer_email"],
                 received=_when(row["received_at"], long_format),
                 due=_when(row["due_at"], short_format),
