@@ -110,6 +110,7 @@ def _timed(client: Client, url: str, repeats: int) -> dict[str, Any]:
         "url": url,
         "ms": stats,
         "queries": len(queries),
+        "sql_ms": round(sum(float(q["time"]) for q in queries.captured_queries) * 1000, 1),
         "slowest_sql": slowest["sql"][:300],
         "slowest_ms": round(float(slowest["time"]) * 1000, 1),
     }
