@@ -13,7 +13,10 @@ from correspondence.intake.parsing import ParsedMessage
 
 # Pool code (2-6 letters), year, six-digit sequence: SIN-2026-000042. Matched
 # case-insensitively because people retype numbers in lower case.
-CASE_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2,6}-\d{4}-\d{6})(?![0-9])")
+_NUMBER = r"[A-Za-z]{2,6}-\d{4}-\d{6}"
+CASE_NUMBER_RE = re.compile(rf"(?<![A-Za-z0-9])({_NUMBER})(?![0-9])")
+# A number as a tag ("[SIN-2026-000042]") or bare, as reply_subject removes it.
+_NUMBER_OR_TAG_RE = re.compile(rf"\[\s*({_NUMBER})\s*\]|(?<![A-Za-z0-9])({_NUMBER})(?![0-9])")
 
 # Reply and forward markers of the mail clients our customers use, in English,
 # Italian (R, RIF, I), German (AW, WG), Nordic (SV, VS), French (TR), Polish
@@ -60,13 +63,16 @@ def thread_keys(msg: ParsedMessage) -> list[str]:
 def reply_subject(subject: str, case_number: str) -> str:
     """``Re: [SIN-2026-000042] original subject``, without doubled prefixes or numbers."""
     number = case_number.upper()
-    tag_re = re.compile(
-        rf"\[\s*{re.escape(number)}\s*\]|(?<![A-Za-z0-9]){re.escape(number)}(?![0-9])",
-        re.IGNORECASE,
-    )
+
+    def without_number(match: re.Match[str]) -> str:
+        found = match.group(1) or match.group(2)
+        return " " if found.upper() == number else match.group(0)
+
     rest = subject
     while True:
-        stripped = strip_reply_prefixes(tag_re.sub(" ", strip_reply_prefixes(rest)))
+        stripped = strip_reply_prefixes(
+            _NUMBER_OR_TAG_RE.sub(without_number, strip_reply_prefixes(rest))
+        )
         if stripped == rest:
             break
         rest = stripped
