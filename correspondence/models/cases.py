@@ -145,6 +145,8 @@ class CasePage(StaffOnlyPageMixin, Page):
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
+            # Lists sorted "due soonest": without it the pool's open cases are all sorted.
+            models.Index(fields=["due_at"], name="case_due"),
             # Take-next's order (oldest first, ties by id) straight off the index: no sort
             # of the pool's backlog on every press, however many cases share a time.
             models.Index(

@@ -133,3 +133,14 @@ def test_a_search_of_fifty_cases_takes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(9):
         body = client.get("/search/", {"q": "rimborso"}).content.decode()
     assert len(_rows(body)) == 50
+
+
+def test_due_soonest_lists_the_pool_by_due_date(
+    op: User, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    cases = [make_case(sinistri) for _ in range(3)]
+    now = timezone.now()
+    for days, case in zip([3, 1, 2], cases, strict=True):
+        CasePage.objects.filter(pk=case.pk).update(due_at=now + timedelta(days=days))
+    body = _client(op).get(sinistri.url, {"sort": "due"}).content.decode()
+    assert list(_rows(body)) == [cases[1].number, cases[2].number, cases[0].number]
