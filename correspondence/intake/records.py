@@ -93,30 +93,6 @@ def _message_new(entry: MessageEntry) -> Message:
     return message
 
 
-def attachment_record(
-    *,
-    message: Message,
-    filename: str,
-    content: bytes,
-    content_type: str,
-    content_id: str = "",
-    inline: bool = False,
-    evidence: bool = False,
-) -> Attachment:
-    """Stores a file of a message once by its hash and records it on the message."""
-    attachment = attachment_new(
-        message=message,
-        filename=filename,
-        content=content,
-        content_type=content_type,
-        content_id=content_id,
-        inline=inline,
-        evidence=evidence,
-    )
-    attachment.save()
-    return attachment
-
-
 def attachment_new(
     *,
     message: Message,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
-from correspondence.intake.records import attachment_record
+from correspondence.intake.records import attachment_new
 from correspondence.models import CasePage, Channel, Message, PoolPage
 from correspondence.services.cases import NewCase, case_create
 from correspondence.services.search import case_search_add
@@ -89,11 +89,11 @@ def _message_record(case: CasePage, request: ManualRequest, user: Any) -> Messag
         text=request.text.strip(),
     )
     if request.scan:
-        attachment_record(
+        attachment_new(
             message=message,
             filename=request.scan_name or "scan",
             content=request.scan,
             content_type=request.scan_type,
-        )
+        ).save()
     case_search_add(case_id=case.pk, texts=[request.customer_name, request.text])
     return message
