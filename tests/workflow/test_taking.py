@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage, PoolMembership, PoolPage
@@ -111,6 +113,21 @@ def test_one_take_costs_two_queries_and_hands_back_what_the_view_shows(
         taken.taken_at,
     )
     assert entry.page.specific == stored and entry.user_id == operator.pk
+
+
+def test_the_button_opens_the_case_just_taken(
+    client: Client,
+    sinistri: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+) -> None:
+    operator = make_operator("op", sinistri)
+    case = make_case(sinistri)
+    client.force_login(operator)
+    response = client.post(reverse("workflow:take_next"), follow=True)
+    assert response.redirect_chain[0][0] == case.url
+    assert case.number in response.content.decode()
+    assert CasePage.objects.get(pk=case.pk).assignee == operator
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
