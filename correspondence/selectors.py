@@ -1,8 +1,7 @@
 """Reads of correspondence for the intranet pages; every one starts from the permissions."""
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,12 +12,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import PageLogEntry
 
-from correspondence.case_rows import ROW_FIELDS, CaseRow, PoolLink, case_rows, page_url, pool_link
+from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
+from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
-PAGE_SIZE = 50
+PAGING_PARAMS = ("page", "after", "before")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
 SORTS = {
@@ -57,41 +57,16 @@ def _pool_links(values: list[dict[str, Any]]) -> dict[int, PoolLink]:
     return {pool.pk: pool_link(pool) for pool in pools}
 
 
-@dataclass
-class ListingPage:
-    """One page of a listing, without counting the whole result (a count at a million
-    rows costs more than the page itself)."""
-
-    object_list: list[CaseRow]
-    number: int
-    has_next: bool
-
-    def __iter__(self) -> Iterator[CaseRow]:
-        return iter(self.object_list)
-
-    def __len__(self) -> int:
-        return len(self.object_list)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
-
 def page_of(
-    cases: QuerySet[CasePage], page: str | None, pools: Mapping[int, PoolLink] | None = None
+    cases: QuerySet[CasePage],
+    params: Mapping[str, str],
+    pools: Mapping[int, PoolLink] | None = None,
 ) -> ListingPage:
-    """One page of rows; ``pools`` are the links of the pools the rows may be in (looked up
-    from the rows when not given)."""
-    number = int(page) if page and page.isdigit() and int(page) > 0 else 1
-    start = (number - 1) * PAGE_SIZE
-    fetched = list(cases.values(*ROW_FIELDS)[start : start + PAGE_SIZE + 1])
-    values = fetched[:PAGE_SIZE]
-    rows = case_rows(values, pools if pools is not None else _pool_links(values))
-    return ListingPage(rows, number, len(fetched) > PAGE_SIZE)
+    """The asked page of rows; ``pools`` are the links of the pools the rows may be in
+    (looked up from the rows when not given)."""
+    values, page = page_values(cases, params, ROW_FIELDS)
+    page.object_list = case_rows(values, pools if pools is not None else _pool_links(values))
+    return page
 
 
 def _day(value: str | None, *, end: bool) -> datetime | None:
@@ -151,12 +126,12 @@ def _listing_context(
     pools: Mapping[int, PoolLink] | None = None,
 ) -> dict[str, Any]:
     return {
-        "cases": page_of(cases_filter(cases, params), params.get("page"), pools),
+        "cases": page_of(cases_filter(cases, params), params, pools),
         "state_filter": params.get("state", "open"),
         "sort": params.get("sort", "-received"),
         "states": State.choices,
         "query": {k: params.get(k, "") for k in ("q", "from", "to", "category")},
-        "querystring": urlencode({k: v for k, v in params.items() if k != "page"}),
+        "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
     }
 
 
