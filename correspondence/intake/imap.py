@@ -34,6 +34,8 @@ TIMEOUT_SECONDS = 30
 UIDVALIDITY_RESET_MARGIN = timedelta(days=1)
 # What "the server failed us" looks like: sockets, TLS, timeouts, IMAP NO/BAD/BYE, secrets.
 IMAP_FAILURES: tuple[type[Exception], ...] = (OSError, IMAPClientError, SecretUnavailable)
+# A batch is fetched, parsed and filed in one go: bounded in bytes as well as in messages.
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 def _ignore(_value: object) -> None:
@@ -134,10 +136,32 @@ def imap_fetch(
         _position_update(client, mailbox, status)
         uids = _uids_to_read(client, mailbox, since)
         progress.on_total(len(uids))
-        for start in range(0, len(uids), batch_size):
-            batch = uids[start : start + batch_size]
+        for batch in _batches(client, mailbox, uids, batch_size):
             _batch_file(client, mailbox, batch, summary, progress)
     return summary
+
+
+def _batches(
+    client: IMAPClient, mailbox: Mailbox, uids: list[int], batch_size: int
+) -> Iterator[list[int]]:
+    """The UIDs in batches of at most ``batch_size`` messages and BATCH_BYTES bytes (a
+    larger message alone), so a worker never holds more than that in memory at once."""
+    sizes: dict[int, int] = {}
+    if len(uids) > 1:
+        with imap_errors(mailbox, "reading the sizes of new messages"):
+            fetched = client.fetch(uids, ["RFC822.SIZE"])
+        sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in fetched.items()}
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= batch_size or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
 
 
 def _settings_check(mailbox: Mailbox) -> None:

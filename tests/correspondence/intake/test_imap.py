@@ -142,13 +142,33 @@ def test_messages_are_read_in_bounded_batches(
     batches: list[int] = []
     real_fetch = IMAPClient.fetch
 
-    def counting_fetch(self: IMAPClient, uids: list[int], *args: Any, **kw: Any) -> Any:
-        batches.append(len(uids))
-        return real_fetch(self, uids, *args, **kw)
+    def counting_fetch(self: IMAPClient, uids: list[int], data: list[str], **kw: Any) -> Any:
+        if "BODY.PEEK[]" in data:  # not the sizes, read once for all
+            batches.append(len(uids))
+        return real_fetch(self, uids, data, **kw)
 
     monkeypatch.setattr(IMAPClient, "fetch", counting_fetch)
     summary = imap.imap_fetch(mailbox=imap_mailbox, batch_size=2)
     assert summary.outcomes == {"created": 5} and batches == [2, 2, 1]
+
+
+@pytest.mark.django_db
+def test_batches_are_bounded_in_bytes_too(
+    imap_mailbox: Mailbox, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = mail(2) + b"A" * 3000 + b"\n"
+    append(account, mail(1), big, mail(3), mail(4))
+    monkeypatch.setattr(imap, "BATCH_BYTES", len(big) + 10)
+    batches: list[int] = []
+    real_ingest = imap.messages_ingest
+
+    def counting_ingest(**kw: Any) -> Any:
+        batches.append(len(kw["messages"]))
+        return real_ingest(**kw)
+
+    monkeypatch.setattr(imap, "messages_ingest", counting_ingest)
+    assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"created": 4}
+    assert batches == [1, 1, 2]  # the big message alone; the small ones fill a batch
 
 
 def _in_batches_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
