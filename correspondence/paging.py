@@ -84,9 +84,9 @@ def _number(page: str | None) -> int:
     return int(page) if page and page.isdigit() and int(page) > 0 else 1
 
 
-def page_values(cases: QuerySet, params: Mapping[str, str], fields: tuple[str, ...]) -> tuple[
-    list[dict[str, Any]], ListingPage
-]:
+def page_values(
+    cases: QuerySet, params: Mapping[str, str], fields: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], ListingPage]:
     """The rows (``values(*fields)``) of the asked page and the page without its rows yet.
 
     ``cases`` must be ordered by (field, -pk); ``fields`` must hold the sort field.
