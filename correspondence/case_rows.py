@@ -6,10 +6,11 @@ row, a model with forty fields built for eight columns. Here a row is made from 
 columns shown, with its link, dates and labels already done; the template only prints.
 """
 
+import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import dateformat, timezone
@@ -35,6 +36,9 @@ ROW_FIELDS = (
     "assignee__last_name",
 )
 SUBJECT_LENGTH = 80
+FORMAT_LETTER = re.compile(r"(?<!\\)([a-zA-Z])")  # as django.utils.dateformat reads them
+# Letters of Django's date format that depend on the day alone.
+DAY_LETTERS = frozenset("bdDEFjlLmMnNoStwWyYz")
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,24 @@ def page_url(pool: PoolLink, url_path: str) -> str:
     return (pool.url + "/" + tail).rstrip("/")
 
 
-def _when(value: datetime | None, fmt: str) -> str:
-    # As the |date filter: in the current time zone, nothing for no date.
-    return dateformat.format(timezone.localtime(value), fmt) if value else ""
+def when_formatter(fmt: str) -> Callable[[datetime | None], str]:
+    """Formats as the |date filter does (in the current time zone, nothing for no date);
+    a format that reads nothing finer than the day is worked out once per day."""
+    by_day = set(FORMAT_LETTER.findall(fmt)) <= DAY_LETTERS
+    done: dict[date, str] = {}
+
+    def when(value: datetime | None) -> str:
+        if not value:
+            return ""
+        local = timezone.localtime(value)
+        if not by_day:
+            return dateformat.format(local, fmt)
+        day = local.date()
+        if day not in done:
+            done[day] = dateformat.format(local, fmt)
+        return done[day]
+
+    return when
 
 
 def _subject(text: str) -> str:
@@ -106,8 +125,8 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
     ``pools`` maps every pool id of the rows to its link.
     """
     labels = {value: str(label) for value, label in State.choices}
-    long_format = get_format("SHORT_DATETIME_FORMAT")
-    short_format = get_format("SHORT_DATE_FORMAT")
+    received = when_formatter(get_format("SHORT_DATETIME_FORMAT"))
+    due = when_formatter(get_format("SHORT_DATE_FORMAT"))
     rows = []
     for row in values:
         pool = pools[row["pool_id"]]
@@ -119,8 +138,8 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 pool=pool.title,
                 subject=_subject(row["subject"]),
                 customer=row["customer_name"] or row["customer_email"],
-                received=_when(row["received_at"], long_format),
-                due=_when(row["due_at"], short_format),
+                received=received(row["received_at"]),
+                due=due(row["due_at"]),
                 state=row["state"],
                 state_label=labels.get(row["state"], row["state"]),
                 assignee=_assignee(row),
