@@ -8,9 +8,9 @@ columns shown, with its link, dates and labels already done; the template only p
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.utils import dateformat, timezone
@@ -39,6 +39,7 @@ SUBJECT_LENGTH = 80
 FORMAT_LETTER = re.compile(r"(?<!\\)([a-zA-Z])")  # as django.utils.dateformat reads them
 # Letters of Django's date format that depend on the day alone.
 DAY_LETTERS = frozenset("bdDEFjlLmMnNoStwWyYz")
+SUB_MINUTE_LETTERS = frozenset("crsuU")  # seconds, microseconds, timestamps
 
 
 @dataclass(frozen=True)
@@ -86,22 +87,33 @@ def page_url(pool: PoolLink, url_path: str) -> str:
     return (pool.url + "/" + tail).rstrip("/")
 
 
+def _cache_key(fmt: str) -> Callable[[datetime], Hashable] | None:
+    """What a formatted date depends on, when less than the whole value: the day, or the
+    minute (with the offset, for the hour repeated when clocks go back)."""
+    letters = set(FORMAT_LETTER.findall(fmt))
+    if letters <= DAY_LETTERS:
+        return lambda local: local.date()
+    if not letters & SUB_MINUTE_LETTERS:
+        return lambda local: (local.replace(second=0, microsecond=0), local.utcoffset())
+    return None
+
+
 def when_formatter(fmt: str) -> Callable[[datetime | None], str]:
-    """Formats as the |date filter does (in the current time zone, nothing for no date);
-    a format that reads nothing finer than the day is worked out once per day."""
-    by_day = set(FORMAT_LETTER.findall(fmt)) <= DAY_LETTERS
-    done: dict[date, str] = {}
+    """Formats as the |date filter does (in the current time zone, nothing for no date),
+    once per day or minute of the page when the format reads nothing finer."""
+    key_of, zone = _cache_key(fmt), timezone.get_current_timezone()
+    done: dict[Hashable, str] = {}
 
     def when(value: datetime | None) -> str:
         if not value:
             return ""
-        local = timezone.localtime(value)
-        if not by_day:
+        local = value.astimezone(zone) if timezone.is_aware(value) else value
+        if key_of is None:
             return dateformat.format(local, fmt)
-        day = local.date()
-        if day not in done:
-            done[day] = dateformat.format(local, fmt)
-        return done[day]
+        key = key_of(local)
+        if key not in done:
+            done[key] = dateformat.format(local, fmt)
+        return done[key]
 
     return when
 

@@ -30,13 +30,14 @@ def test_a_page_outside_the_pool_or_an_unroutable_pool_gets_no_link() -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt", ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "jS \\o\\f F Y", "l H:i"]
+    "fmt", ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "jS \\o\\f F Y", "l H:i", "H:i:s", "c"]
 )
 def test_dates_read_as_the_date_filter_gives_them(fmt: str) -> None:
     morning = datetime(2026, 3, 10, 8, 5, tzinfo=UTC)
     evening = datetime(2026, 3, 10, 23, 40, tzinfo=UTC)  # the next day in Rome
     with translation.override("it"):
         when = when_formatter(get_format(fmt) if fmt.isupper() else fmt)
-        for value in (morning, evening, morning, None):
+        later = morning.replace(second=30)  # the same minute
+        for value in (morning, evening, later, morning, None):
             local = timezone.localtime(value) if value else None
             assert when(value) == date_filter(local, fmt)
