@@ -6,13 +6,13 @@ from psycopg import sql
 from bench import config
 
 
-def _admin() -> psycopg.Connection:
+def _admin(dbname: str = "postgres") -> psycopg.Connection:
     return psycopg.connect(
         host=config.PG_HOST,
         port=config.PG_PORT,
         user=config.PG_USER,
         password=config.PG_PASSWORD,
-        dbname="postgres",
+        dbname=dbname,
         autocommit=True,
     )
 
@@ -52,3 +52,18 @@ def database_size_mb(name: str) -> float:
     with _admin() as conn:
         row = conn.execute("SELECT pg_database_size(%s)", [name]).fetchone()
     return round(row[0] / 1e6, 1) if row else 0.0
+
+
+def database_rename(name: str, new_name: str) -> None:
+    with _admin() as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(name), sql.Identifier(new_name)
+            )
+        )
+
+
+def database_analyze(name: str) -> None:
+    """Fresh planner statistics, as after a build (new indexes included)."""
+    with _admin(name) as conn:
+        conn.execute("ANALYZE")
