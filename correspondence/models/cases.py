@@ -143,6 +143,12 @@ class CasePage(StaffOnlyPageMixin, Page):
         indexes = [
             models.Index(fields=["pool", "state", "received_at"], name="case_pool_state_received"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            # "Assigned to me", due soonest first, read in order and stopped at a page.
+            models.Index(
+                fields=["assignee", "due_at"],
+                name="case_assignee_open_due",
+                condition=models.Q(state__in=["new", "taken", "consultation", "awaiting_approval"]),
+            ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
             # Lists sorted "due soonest": without it the pool's open cases are all sorted.

@@ -183,3 +183,27 @@ def test_a_next_page_starts_after_the_last_row_without_offset(
         client.get(sinistri.url + link)
     listing = [q["sql"] for q in queries.captured_queries if '"number" AS "number"' in q["sql"]]
     assert listing and "OFFSET" not in listing[0]
+
+
+def test_the_home_page_counts_each_pools_work_up_to_a_cap(
+    op: User,
+    sinistri: PoolPage,
+    make_case: Callable[..., CasePage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from correspondence import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for n in range(4):
+        make_case(sinistri, subject=f"Richiesta {n}")
+    case_take(case_id=CasePage.objects.order_by("pk").first().pk, user=op)
+    body = _client(op).get("/").content.decode()
+    sinistri_card = body.split(sinistri.title, 1)[1].split("</li>", 1)[0]
+    # 3 new (the cap, so "at least"), 4 open (past the cap: counted to 3, "at least")
+    assert '<span class="at-least"><span class="count">3</span> new</span>' in sinistri_card
+    assert '<span class="at-least"><span class="count">3</span> open</span>' in sinistri_card
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    body = _client(op).get("/").content.decode()
+    sinistri_card = body.split(sinistri.title, 1)[1].split("</li>", 1)[0]
+    assert '<span><span class="count">3</span> new</span>' in sinistri_card
+    assert '<span><span class="count">4</span> open</span>' in sinistri_card
