@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.files.base import ContentFile
 
@@ -37,16 +37,7 @@ def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
     for entry, message in zip(entries, messages, strict=True):
         parsed, sender = entry.understood.message, entry.understood.sender
         for item in parsed.attachments:
-            attachments.append(
-                attachment_new(
-                    message=message,
-                    filename=item.filename,
-                    content=item.content,
-                    content_type=item.content_type,
-                    content_id=item.content_id,
-                    inline=item.inline,
-                )
-            )
+            attachments.append(attachment_of(message, item, inline=item.inline))
         for name, content, ctype in _evidence(entry.understood):
             attachments.append(
                 attachment_new(
@@ -91,6 +82,31 @@ def _message_new(entry: MessageEntry) -> Message:
     )
     message.raw.name = raw_name
     return message
+
+
+class FileOfMail(Protocol):
+    """A file of a received or outgoing message."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def content_id(self) -> str: ...
+
+
+def attachment_of(message: Message, item: FileOfMail, *, inline: bool) -> Attachment:
+    """The unsaved attachment row of one file of a message."""
+    return attachment_new(
+        message=message,
+        filename=item.filename,
+        content=item.content,
+        content_type=item.content_type,
+        content_id=item.content_id,
+        inline=inline,
+    )
 
 
 def attachment_new(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
 from correspondence.intake.decoding import sanitise_html
-from correspondence.intake.records import attachment_new
+from correspondence.intake.records import attachment_of
 from correspondence.intake.storage import content_store
 from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
@@ -41,46 +42,18 @@ FIRST_RETRY_AFTER = timedelta(minutes=2)
 
 @transaction.atomic
 def outgoing_queue(
-    *,
-    case: CasePage,
-    mailbox: Mailbox,
-    to: Sequence[str],
-    cc: Sequence[str] = (),
-    subject: str,
-    text: str,
-    html: str | None = None,
-    in_reply_to: str | None,
-    references: Sequence[str],
-    automatic: bool,
-    attachments: Sequence[OutgoingAttachment] = (),
-    author: AbstractBaseUser | None = None,
+    *, case: CasePage, mailbox: Mailbox, author: AbstractBaseUser | None = None, **mail: Any
 ) -> OutgoingMail:
     """Writes the mail's timeline message and outbox row; sends it once this commits.
 
-    ``mailbox`` is the one whose SMTP sends it (a PEC case's PEC mailbox). The
-    subject gets the case number when it lacks it. Message-IDs are given
-    without angle brackets. Raises :class:`InvalidAddress` before writing
-    anything when an address cannot be used.
+    ``mail`` is what ``draft_new`` takes (to, cc, subject, text, html, in_reply_to,
+    references, automatic, attachments). ``mailbox`` is the one whose SMTP sends it (a
+    PEC case's PEC mailbox). The subject gets the case number when it lacks it.
+    Message-IDs are given without angle brackets. Raises :class:`InvalidAddress`
+    before writing anything when an address cannot be used.
     """
-    queued = Queued(
-        case=case,
-        mailbox=mailbox,
-        draft=draft_new(
-            case=case,
-            mailbox=mailbox,
-            to=to,
-            cc=cc,
-            subject=subject,
-            text=text,
-            html=html,
-            in_reply_to=in_reply_to,
-            references=references,
-            automatic=automatic,
-            attachments=attachments,
-        ),
-        author=author,
-    )
-    (outgoing,) = outgoings_queue([queued])
+    draft = draft_new(case=case, mailbox=mailbox, **mail)
+    (outgoing,) = outgoings_queue([Queued(case=case, mailbox=mailbox, draft=draft, author=author)])
     return outgoing
 
 
@@ -139,14 +112,7 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
     )
     Attachment.objects.bulk_create(
         [
-            attachment_new(
-                message=message,
-                filename=item.filename,
-                content=item.content,
-                content_type=item.content_type,
-                content_id=item.content_id,
-                inline=bool(item.content_id and mail.draft.html),
-            )
+            attachment_of(message, item, inline=bool(item.content_id and mail.draft.html))
             for mail, message in zip(mails, messages, strict=True)
             for item in mail.draft.attachments
         ]
