@@ -6,10 +6,10 @@ from datetime import datetime
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from wagtail.models import Page, Site
 
 from correspondence.models import CasePage, Mailbox, PoolMembership, PoolPage
 from correspondence.services.cases import NewCase, case_create
+from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 from workflow import permissions
 
@@ -18,14 +18,7 @@ pytest_plugins = ["tests.support.smtp"]
 
 @pytest.fixture
 def home(db: None) -> IntranetHomePage:
-    root = Page.get_first_root_node()
-    for page in root.get_children().exact_type(Page):
-        page.delete()
-    home = root.add_child(instance=IntranetHomePage(title="Corrispondenza", slug="home"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
-    )
-    return home
+    return home_page_ensure()
 
 
 @pytest.fixture

@@ -1,30 +1,16 @@
 """The world every measure of ours runs in: a home page, a pool, its people, an IMAP mailbox."""
 
 from django.contrib.auth.models import Group, User
-from wagtail.models import Page, Site
 
 from bench import config
 from correspondence.models import Mailbox, PoolMembership, PoolPage
+from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 from workflow import permissions
 
 POOL_CODE = "BEN"
 POOL_ADDRESS = "bench@assicura.example.it"
 OPERATORS = [f"op{n:02d}" for n in range(1, 17)]
-
-
-def _home() -> IntranetHomePage:
-    home = IntranetHomePage.objects.first()
-    if home is not None:
-        return home
-    root = Page.get_first_root_node()
-    for page in root.get_children().exact_type(Page):
-        page.delete()
-    home = root.add_child(instance=IntranetHomePage(title="Corrispondenza", slug="home"))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
-    )
-    return home
 
 
 def _pool(home: IntranetHomePage) -> PoolPage:
@@ -57,7 +43,7 @@ def _user(username: str, pool: PoolPage, role: str) -> User:
 
 def world_build() -> PoolPage:
     """Creates what is missing: home, the Bench pool, leader, operator, op01..op16, mailbox."""
-    pool = _pool(_home())
+    pool = _pool(home_page_ensure())
     _user("leader", pool, "team leaders")
     for name in ["operator", *OPERATORS]:
         _user(name, pool, "operators")

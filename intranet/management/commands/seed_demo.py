@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from wagtail.models import Page, Site
 
 from correspondence.models import (
     Category,
@@ -24,6 +23,7 @@ from correspondence.models import (
     QuickReply,
     ResolutionType,
 )
+from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 from workflow import permissions
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             raise CommandError("These settings do not allow demo users (production?).")
         password = os.environ.get("DEMO_PASSWORD", "demo")
         with transaction.atomic():
-            home = self.home_page()
+            home = home_page_ensure()
             pools = {
                 slug: self.pool(home, title, code, slug, address)
                 for title, code, slug, address, _pec in POOLS
@@ -101,21 +101,6 @@ class Command(BaseCommand):
         for title, _code, slug, address, pec in POOLS:
             self.mailbox(pools[slug], title, slug, address, pec)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-
-    def home_page(self) -> IntranetHomePage:
-        home = IntranetHomePage.objects.first()
-        if home is None:
-            root = Page.get_first_root_node()
-            # Wagtail's migrations leave a plain "Welcome" page where our home goes.
-            for page in root.get_children().exact_type(Page):
-                if page.numchild == 0:
-                    page.delete()
-            home = root.add_child(instance=IntranetHomePage(title="Corrispondenza", slug="home"))
-        Site.objects.update_or_create(
-            is_default_site=True,
-            defaults={"hostname": "localhost", "root_page": home, "site_name": "Corrispondenza"},
-        )
-        return home
 
     def pool(
         self, home: IntranetHomePage, title: str, code: str, slug: str, address: str
