@@ -189,14 +189,6 @@ def case_reopen(*, case_id: int, user: Any, reason: str = "") -> CasePage:
 
 
 @transaction.atomic
-def case_customer_wrote(*, case: CasePage) -> CasePage:
-    """Records a customer's new message; a closed case reopens and counts the write-back."""
-    cases_customer_wrote(case_ids=[case.pk])
-    case.refresh_from_db()
-    return case
-
-
-@transaction.atomic
 def cases_customer_wrote(*, case_ids: Sequence[int]) -> None:
     """Records a customer's new message on each case (once per id given, repeats included);
     closed cases reopen, each counting one write-back. Locks the cases' rows."""

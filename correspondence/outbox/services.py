@@ -187,26 +187,18 @@ def outgoing_mailbox_for(*, case: CasePage) -> Mailbox | None:
     return mailboxes.filter(kind=kind).first() or mailboxes.first()
 
 
-def auto_reply_queue(
-    *, case: CasePage, mailbox: Mailbox, understood: Understood
-) -> OutgoingMail | None:
-    """Queues the acknowledgement of a new case to its sender, when the policy allows it.
-
-    The text is the pool's unless the mailbox overrides it (``Mailbox.auto_reply``);
-    no reply goes to machines, our own addresses, no-reply senders or a sender
-    past the mailbox's daily limit. Returns None, and logs why at INFO, when
-    nothing is sent. Call it inside the transaction that records the message.
-    """
-    (queued,) = auto_replies_queue(mailbox=mailbox, opened=[(case, understood)])
-    return queued
-
-
 def auto_replies_queue(
     *, mailbox: Mailbox, opened: Sequence[tuple[CasePage, Understood]]
 ) -> list[OutgoingMail | None]:
-    """``auto_reply_queue`` for the new cases of a batch, in order, written together: our
-    addresses and the senders' replies of today are looked up once, and counted as the
-    batch replies."""
+    """Queues the acknowledgement of each new case to its sender, when the policy allows
+    it; one result per case, in order, written together.
+
+    The text is the pool's unless the mailbox overrides it (``Mailbox.auto_reply``);
+    no reply goes to machines, our own addresses, no-reply senders or a sender
+    past the mailbox's daily limit (today's replies are looked up once and counted as
+    the batch replies). None, logged at INFO with the reason, where nothing is sent.
+    Call it inside the transaction that records the messages.
+    """
     if not opened:
         return []
     own = own_addresses()

@@ -16,7 +16,7 @@ from correspondence.intake.understand import understand
 from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, PoolPage
 from correspondence.outbox.sending import MAX_ATTEMPTS, outgoing_due, outgoing_send, retry_delay
 from correspondence.outbox.services import (
-    auto_reply_queue,
+    auto_replies_queue,
     outgoing_mailbox_for,
     outgoing_queue,
 )
@@ -134,7 +134,8 @@ def test_machines_get_no_auto_reply(
     assert ingest(_raw(name)).outcome != "created"
     # The policy refuses on its own too, whoever opened the case.
     case = make_case(mailbox.pool)
-    assert auto_reply_queue(case=case, mailbox=mailbox, understood=understand(_raw(name))) is None
+    opened = [(case, understand(_raw(name)))]
+    assert auto_replies_queue(mailbox=mailbox, opened=opened) == [None]
     assert not OutgoingMail.objects.exists()
     assert not Message.objects.filter(kind=Message.Kind.AUTO_REPLY).exists()
 
