@@ -27,13 +27,7 @@ def make_pool(home: IntranetHomePage) -> Callable[..., PoolPage]:
         pool = home.add_child(
             instance=PoolPage(title=title, slug=title.lower(), code=code, addresses=address)
         )
-        for suffix, perms in (
-            ("operators", [permissions.VIEW, permissions.WORK]),
-            ("team leaders", list(permissions.POOL_PERMISSIONS)),
-        ):
-            group = Group.objects.create(name=f"{title} {suffix}")
-            for perm in perms:
-                permissions.pool_permission_grant(group=group, perm=perm, pool=pool)
+        permissions.pool_teams_grant(pool=pool, name=title)
         return pool
 
     return make

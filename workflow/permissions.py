@@ -28,6 +28,8 @@ EXPORT = "export_pool_cases"
 POOL_PERMISSIONS = (VIEW, WORK, LEAD, REGISTER, EXPORT)
 
 User = AbstractBaseUser | AnonymousUser
+# The two groups every pool has, by the suffix of their names: what each holds there.
+POOL_TEAMS = {"operators": (VIEW, WORK), "team leaders": POOL_PERMISSIONS}
 
 
 def _qualified(perm: str) -> str:
@@ -130,6 +132,18 @@ def require_case_permission(user: User, perm: str, case: CasePage) -> None:
         raise CaseActionDenied(
             _("You may not do this on case %(number)s.") % {"number": case.number}
         )
+
+
+def pool_teams_grant(*, pool: PoolPage, name: str) -> dict[str, Group]:
+    """The pool's groups, "<name> operators" and "<name> team leaders" (created when
+    missing), with their permissions in the pool (POOL_TEAMS)."""
+    teams = {}
+    for suffix, perms in POOL_TEAMS.items():
+        group, _created = Group.objects.get_or_create(name=f"{name} {suffix}")
+        for perm in perms:
+            pool_permission_grant(group=group, perm=perm, pool=pool)
+        teams[suffix] = group
+    return teams
 
 
 def pool_permission_grant(*, group: Group, perm: str, pool: PoolPage) -> None:

@@ -20,13 +20,7 @@ def _pool(home: IntranetHomePage) -> PoolPage:
     pool = home.add_child(
         instance=PoolPage(title="Bench", slug="bench", code=POOL_CODE, addresses=POOL_ADDRESS)
     )
-    for suffix, perms in (
-        ("operators", [permissions.VIEW, permissions.WORK]),
-        ("team leaders", list(permissions.POOL_PERMISSIONS)),
-    ):
-        group = Group.objects.create(name=f"Bench {suffix}")
-        for perm in perms:
-            permissions.pool_permission_grant(group=group, perm=perm, pool=pool)
+    permissions.pool_teams_grant(pool=pool, name="Bench")
     return pool
 
 

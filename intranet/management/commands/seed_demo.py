@@ -77,8 +77,6 @@ QUICK_REPLIES = [
     ("Prośba o dokumenty", "Aby kontynuować sprawę {number}, prosimy o przesłanie: "),
     ("Solicitare documente", "Pentru a continua dosarul {number}, vă rugăm să ne trimiteți: "),
 ]
-OPERATOR_PERMS = [permissions.VIEW, permissions.WORK]
-LEADER_PERMS = list(permissions.POOL_PERMISSIONS)
 MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
 
 
@@ -121,10 +119,7 @@ class Command(BaseCommand):
 
     def groups(self, pools: dict[str, PoolPage]) -> None:
         for pool in pools.values():
-            for suffix, perms in (("operators", OPERATOR_PERMS), ("team leaders", LEADER_PERMS)):
-                group, _ = Group.objects.get_or_create(name=f"{pool.title} {suffix}")
-                for perm in perms:
-                    permissions.pool_permission_grant(group=group, perm=perm, pool=pool)
+            permissions.pool_teams_grant(pool=pool, name=pool.title)
             managers, _ = Group.objects.get_or_create(name="Managers")
             for perm in MANAGER_PERMS:
                 permissions.pool_permission_grant(group=managers, perm=perm, pool=pool)
