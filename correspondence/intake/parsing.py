@@ -20,17 +20,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesParser
+from html import escape
 
+from correspondence.intake.addresses import Address as Address
+from correspondence.intake.addresses import mailboxes
 from correspondence.intake.decoding import (
     decode_bytes,
     decode_words,
+    html_nesting_depth,
     html_to_text,
+    is_stub,
     normalise_space,
     sanitise_html,
-    surrogate_text,
 )
 
 DEFAULT_MAX_SIZE = 50 * 1024 * 1024
+# Deepest MIME nesting read; mailers nest a handful of levels, poison messages 1,000.
+MAX_MIME_DEPTH = 64
+# Deepest HTML element nesting sanitised (real mail stays under ~50).
+MAX_HTML_DEPTH = 512
 
 
 class MessageTooLarge(ValueError):
@@ -39,14 +47,6 @@ class MessageTooLarge(ValueError):
 
 class UnparseableMessage(ValueError):
     """The bytes are not an e-mail message at all (empty, or no header)."""
-
-
-@dataclass(frozen=True)
-class Address:
-    """A mailbox: display name decoded, address lower-cased."""
-
-    name: str
-    address: str
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ class _Body:
 
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _HEADER_LINE_RE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+# How far into a message a broken header block is looked at and repaired.
+_HEADER_SCAN_LINES = 200
 _FILENAME_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
 _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
@@ -116,27 +118,58 @@ def parse_message(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedMess
     if len(raw) > max_size:
         raise MessageTooLarge(f"message of {len(raw)} bytes exceeds {max_size}")
     size = len(raw)
-    if raw.startswith(b"From "):  # an mbox separator line, not a header
-        raw = raw.split(b"\n", 1)[-1]
-    if not raw.strip() or not _HEADER_LINE_RE.match(raw.lstrip(b"\r\n")):
-        raise UnparseableMessage("no header block")
+    raw, skipped = _header_block_repaired(raw)
     # compat32 leaves headers as the strings received: we decode them ourselves, and
     # policy.default's header objects cost most of the parsing time (and crash on some
     # hostile headers).
-    message = BytesParser(policy=email.policy.compat32).parsebytes(raw)
-    return _build(message, size)
+    try:
+        message = BytesParser(policy=email.policy.compat32).parsebytes(raw)
+        return _build(message, size, [f"not a header, skipped: {line!r}" for line in skipped])
+    except RecursionError:
+        # The standard library's parser and generator recurse once per nested part.
+        raise UnparseableMessage("MIME parts nested too deeply to read") from None
 
 
-def _build(message: Message, size: int) -> ParsedMessage:
+def _header_block_repaired(raw: bytes) -> tuple[bytes, list[bytes]]:
+    """``raw`` without the lines of its header block that are not headers, and those lines.
+
+    An mbox ``From `` line, a line a forwarding tool put first, a corrupted header
+    would otherwise end the header block (RFC 5322 section 2.1) and leave From,
+    To and Subject in the body. A line is dropped only when real headers follow
+    it before the blank line; raises :class:`UnparseableMessage` when no header
+    line starts the message within its first lines.
+    """
+    raw = raw.lstrip(b"\r\n")
+    lines = raw.split(b"\n", _HEADER_SCAN_LINES)
+    kept: list[bytes] = []
+    skipped: list[bytes] = []
+    for index, line in enumerate(lines[:_HEADER_SCAN_LINES]):
+        if not line.strip(b"\r"):
+            break
+        if _HEADER_LINE_RE.match(line) or (kept and line[:1] in b" \t"):
+            kept.append(line)
+        elif any(_HEADER_LINE_RE.match(later) for later in lines[index + 1 : index + 4]):
+            skipped.append(line.rstrip(b"\r"))
+        else:
+            break
+    if not kept:
+        raise UnparseableMessage("no header block")
+    if not skipped:
+        return raw, []
+    rest = lines[len(kept) + len(skipped) :]
+    return b"\n".join(kept + rest), skipped
+
+
+def _build(message: Message, size: int, repairs: list[str]) -> ParsedMessage:
     headers = decoded_headers(message)
     body = _Body()
     _walk(message, body)
-    html = sanitise_html("\n".join(body.htmls)) if body.htmls else ""
+    html = _html_shown("\n".join(body.htmls), body) if body.htmls else ""
     text = "\n\n".join(t.strip("\n") for t in body.texts if t.strip())
     if not text and html:
         text = html_to_text(html)
     attachments = [_mark_inline(a, html) for a in body.attachments]
-    defects = [type(d).__name__ for d in message.defects] + body.defects
+    defects = repairs + [type(d).__name__ for d in message.defects] + body.defects
     return ParsedMessage(
         message_id=first_message_id(headers.get("message-id", [])),
         in_reply_to=message_ids(headers.get("in-reply-to", [])),
@@ -198,15 +231,7 @@ def first_message_id(values: list[str]) -> str:
 
 
 def _addresses(message: Message, name: str) -> list[Address]:
-    # Split on the *encoded* value so a comma inside an encoded display name
-    # ("Rossi, Mario") cannot split one mailbox into two.
-    values = [surrogate_text(v) for v in _raw_values(message, name)]
-    result: list[Address] = []
-    for display, address in email.utils.getaddresses(values):
-        if "@" not in address and not display:
-            continue
-        result.append(Address(normalise_space(decode_words(display)), address.strip().lower()))
-    return result
+    return mailboxes(_raw_values(message, name))
 
 
 def _delivered_to(message: Message) -> list[str]:
@@ -241,14 +266,30 @@ def parse_date(value: str) -> datetime | None:
 # --- body -------------------------------------------------------------------
 
 
-def _walk(part: Message, body: _Body) -> None:
-    """Fill ``body`` from ``part``, depth first; attached messages are not entered."""
+def _html_shown(html: str, body: _Body) -> str:
+    """The sanitised HTML; past ``MAX_HTML_DEPTH`` nested elements, only its text, escaped."""
+    if html_nesting_depth(html) <= MAX_HTML_DEPTH:
+        return sanitise_html(html)
+    body.defects.append(f"HTML nested deeper than {MAX_HTML_DEPTH}: only its text is kept")
+    return f"<pre>{escape(html_to_text(html))}</pre>"
+
+
+def _walk(part: Message, body: _Body, depth: int = 0) -> None:
+    """Fill ``body`` from ``part``, depth first; attached messages are not entered.
+
+    Raises :class:`UnparseableMessage` past ``MAX_MIME_DEPTH`` nested parts: no
+    real mail nests that deep, a poison message does.
+    """
+    if depth > MAX_MIME_DEPTH:
+        raise UnparseableMessage(f"MIME parts nested deeper than {MAX_MIME_DEPTH}")
     ctype = part.get_content_type()
     if ctype in _MESSAGE_TYPES:
         body.attachments.append(_attached_message(part, len(body.attachments)))
+    elif ctype == "multipart/alternative":
+        _walk_alternative(part, body, depth)
     elif part.is_multipart():
         for child in _children(part):
-            _walk(child, body)
+            _walk(child, body, depth + 1)
     elif _is_body_text(part, ctype):
         text = _decoded_text(part, body)
         (body.htmls if ctype == "text/html" else body.texts).append(text)
@@ -256,6 +297,23 @@ def _walk(part: Message, body: _Body) -> None:
         body.attachments.extend(_tnef_attachments(part, body))
     else:
         body.attachments.append(_attachment(part, len(body.attachments)))
+
+
+def _walk_alternative(part: Message, body: _Body, depth: int) -> None:
+    """A multipart/alternative: the plain text, unless it is a stub of the HTML's text."""
+    inner = _Body()
+    for child in _children(part):
+        _walk(child, inner, depth + 1)
+    body.htmls += inner.htmls
+    body.attachments += inner.attachments
+    body.defects += inner.defects
+    plain = "\n\n".join(t.strip("\n") for t in inner.texts if t.strip())
+    html_text = html_to_text("\n".join(inner.htmls)) if inner.htmls and plain else ""
+    if html_text and is_stub(plain, html_text):
+        body.defects.append("text/plain is a stub of the HTML: the HTML's text is used")
+        plain = html_text
+    if plain:
+        body.texts.append(plain)
 
 
 def _children(part: Message) -> Iterator[Message]:
