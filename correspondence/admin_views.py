@@ -8,7 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
-from correspondence.models import QuarantinedMessage
+from correspondence.models import PecTrustedCertificate, QuarantinedMessage
+from correspondence.services.pec_trust import pec_trust_import
 from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
@@ -46,3 +47,28 @@ def _report_retry(request: HttpRequest, result: IngestResult) -> None:
             request,
             _("The message was processed, without a case: %(reason)s") % {"reason": result.reason},
         )
+
+
+PEC_TRUST_PERMISSION = "correspondence.add_pectrustedcertificate"
+
+
+def pec_trust_import_view(request: HttpRequest) -> HttpResponse:
+    """Lists the PEC trust list and imports a file into it (a PEM bundle or AgID's XML)."""
+    if not request.user.has_perm(PEC_TRUST_PERMISSION):
+        raise PermissionDenied
+    upload = request.FILES.get("trust_list") if request.method == "POST" else None
+    if upload is not None:
+        try:
+            added = pec_trust_import(data=upload.read(), source=upload.name or "")
+        except ValueError as error:
+            messages.error(request, _("The file was not imported: %(error)s") % {"error": error})
+        else:
+            messages.success(
+                request, _("%(count)d new certificates added to the trust list.") % {"count": added}
+            )
+        return redirect("correspondence_pec_trust")
+    return TemplateResponse(
+        request,
+        "correspondence/admin/pec_trust.html",
+        {"certificates": PecTrustedCertificate.objects.all()},
+    )

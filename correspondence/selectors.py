@@ -16,6 +16,7 @@ from wagtail.models import PageLogEntry
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
+from correspondence.services.pec_trust import pec_certification, pec_trust_anchors
 from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
@@ -207,6 +208,14 @@ def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
     entries = PageLogEntry.objects.filter(
         page_id=case.pk, action__startswith="correspondence."
     ).select_related("user")
-    timeline = [{"at": m.date, "message": m} for m in messages]
+    anchors = pec_trust_anchors() if any(m.pec for m in messages) else []
+    timeline = [
+        {
+            "at": m.date,
+            "message": m,
+            "certification": pec_certification(pec=m.pec, anchors=anchors) if m.pec else None,
+        }
+        for m in messages
+    ]
     timeline += [{"at": e.timestamp, "entry": e} for e in entries]
     return sorted(timeline, key=lambda item: item["at"])

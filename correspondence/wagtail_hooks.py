@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -87,7 +88,20 @@ def register_quarantine_urls() -> list:
             admin_views.quarantine_action,
             name="correspondence_quarantine_action",
         ),
+        path("pec-trust/", admin_views.pec_trust_import_view, name="correspondence_pec_trust"),
     ]
+
+
+class _PermittedMenuItem(AdminMenuItem):
+    def is_shown(self, request: object) -> bool:
+        return request.user.has_perm(admin_views.PEC_TRUST_PERMISSION)  # type: ignore[attr-defined]
+
+
+@hooks.register("register_settings_menu_item")
+def register_pec_trust_menu_item() -> AdminMenuItem:
+    return _PermittedMenuItem(
+        _("PEC trust list"), reverse("correspondence_pec_trust"), icon_name="lock", order=900
+    )
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -152,7 +152,12 @@ def _pec_data(understood: Understood) -> dict[str, Any] | None:
     if pec is None:
         return None
     info = pec.info
+    check = understood.signature
     return {
+        "signature": check.status if check else "absent",
+        "signer": check.signer if check else None,
+        "signature_reason": check.reason if check else "",
+        "signer_certificate": check.certificate_pem if check else None,
         "kind": info.kind.value,
         "identificativo": info.identificativo,
         "msgid": info.msgid,

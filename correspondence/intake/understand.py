@@ -6,7 +6,7 @@ message; everything it returns is derived from the bytes alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from correspondence.intake.classify import Bounce, automatic_reason, read_bounce
@@ -18,6 +18,7 @@ from correspondence.intake.parsing import (
     parse_message,
 )
 from correspondence.intake.pec import TRANSPORT_KINDS, PecEnvelope, read_pec
+from correspondence.intake.smime import SignatureCheck, verify_message
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class Understood:
     ``message`` is the inner ``postacert.eml`` for a PEC transport or anomaly
     envelope, else the message itself; ``envelope`` is the outer envelope
     exactly when ``message`` was unwrapped from one (receipts are not
-    unwrapped: ``pec`` says what they certify).
+    unwrapped: ``pec`` says what they certify). ``signature`` is the verdict on
+    the provider's S/MIME signature of a PEC message (None for other mail).
     """
 
     message: ParsedMessage
@@ -38,6 +40,7 @@ class Understood:
     automatic: str | None
     bounce: Bounce | None
     recipients: list[str]
+    signature: SignatureCheck | None = None
 
 
 def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
@@ -51,10 +54,13 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
     outer = parse_message(raw, max_size=max_size)
     pec = read_pec(raw) if _may_be_pec(outer) else None
     inner = _inner_message(pec, max_size)
+    signature = verify_message(raw) if pec is not None else None
     if pec is not None and pec.info.kind in TRANSPORT_KINDS:
-        return _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
+        understood = _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
+        return replace(understood, signature=signature)
     if pec is not None:
         return Understood(
+            signature=signature,
             message=outer,
             envelope=None,
             pec=pec,

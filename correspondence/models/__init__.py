@@ -4,6 +4,7 @@ from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Chann
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
 from correspondence.models.outbox import OutgoingMail
+from correspondence.models.pec import PecTrustedCertificate
 from correspondence.models.reference import Category, Department, Question, ResolutionType
 from correspondence.models.texts import QuickReply, ReplyDraft
 from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, YearPage
@@ -20,6 +21,7 @@ __all__ = [
     "Message",
     "MonthPage",
     "OutgoingMail",
+    "PecTrustedCertificate",
     "PoolMembership",
     "PoolPage",
     "QuarantinedMessage",

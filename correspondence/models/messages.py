@@ -49,7 +49,19 @@ class Message(models.Model):
     from_name = models.CharField(_("sender name"), max_length=255, blank=True)
     to = models.JSONField(_("to"), default=list, blank=True)
     cc = models.JSONField(_("cc"), default=list, blank=True)
-    date = models.DateTimeField(_("date"))
+    date = models.DateTimeField(
+        _("date"),
+        help_text=_(
+            "When the message reached our server (IMAP INTERNALDATE, topmost Received "
+            "header, certified time for PEC), or when we sent it."
+        ),
+    )
+    claimed_date = models.DateTimeField(
+        _("sender's date"),
+        null=True,
+        blank=True,
+        help_text=_("The Date header: what the sender claims, kept and shown, never used."),
+    )
     subject = models.CharField(_("subject"), max_length=998, blank=True)
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("sanitised HTML"), blank=True)

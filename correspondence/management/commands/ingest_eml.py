@@ -35,6 +35,7 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
     message = understood.message if understood else None
     sender = understood.sender if understood else None
     pec = understood.pec if understood else None
+    signature = understood.signature if understood else None
     received = understood.received_at if understood else None
     if result.case is not None and result.outcome == "created":
         received = result.case.received_at
@@ -52,6 +53,8 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
             "kind": pec.info.kind.value,
             "identificativo": pec.info.identificativo,
             "msgid": pec.info.msgid,
+            "signature": signature.status if signature else "absent",
+            "signer": signature.signer if signature else None,
         }
         if pec
         else None,
