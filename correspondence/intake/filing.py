@@ -47,7 +47,7 @@ class IncomingMessage:
     raw: bytes
     uidvalidity: int | None = None
     uid: int | None = None
-    fetched_at: datetime | None = None
+    fetched_at: datetime | None = None  # the server's arrival (IMAP INTERNALDATE); None for a file
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class IngestResult:
     case: CasePage | None = None
     understood: Understood | None = None
     reason: str = ""
+    arrived_at: datetime | None = None
 
 
 @dataclass
@@ -77,7 +78,7 @@ class _Filing:
     parsed: Parsed
     understood: Understood
     outcome: str
-    fetched_at: datetime
+    arrived_at: datetime  # see _arrival
     kind: str = Message.Kind.INBOUND
     case: CasePage | None = None
     opener: "_Filing | None" = None
@@ -86,7 +87,7 @@ class _Filing:
     pool: PoolPage | None = None  # the pool of the case it opens
 
     def result(self) -> IngestResult:
-        return IngestResult(self.outcome, self.case, self.understood, self.reason)
+        return IngestResult(self.outcome, self.case, self.understood, self.reason, self.arrived_at)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
                 understood=f.understood,
                 uidvalidity=f.parsed.incoming.uidvalidity,
                 uid=f.parsed.incoming.uid,
-                fetched_at=f.fetched_at,
+                arrived_at=f.arrived_at,
                 certifies=f.certifies,
             )
             for f in known.filings
@@ -231,7 +232,7 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
     filing = _filing_for(mailbox, item, understood, known)
     known.filings.append(filing)
     if message_id and (filing.case is not None or filing.opener is not None or filing.pool):
-        date = understood.received_at or filing.fetched_at
+        date = filing.arrived_at
         seen = known.threads.get(message_id)
         if seen is None or date > seen[0]:
             known.threads[message_id] = (date, filing)
@@ -239,7 +240,7 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
 
 
 def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:
-    fetched_at = item.incoming.fetched_at or timezone.now()
+    arrived_at = _arrival(understood, item.incoming)
     receipt_of = _certified_ids(understood)
     if receipt_of is not None:
         outgoing = next((m for m in known.outgoing if m.message_id in receipt_of), None)
@@ -247,7 +248,7 @@ def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _
             item,
             understood,
             "receipt",
-            fetched_at,
+            arrived_at,
             kind=Message.Kind.RECEIPT,
             case=outgoing.case if outgoing else None,
             certifies=outgoing,
@@ -256,13 +257,13 @@ def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _
     joined = _thread_find(understood, known)
     if isinstance(joined, _Filing):
         opener = joined.opener or (joined if joined.pool is not None else None)
-        return _Filing(item, understood, "threaded", fetched_at, case=joined.case, opener=opener)
+        return _Filing(item, understood, "threaded", arrived_at, case=joined.case, opener=opener)
     if joined is not None:
-        return _Filing(item, understood, "threaded", fetched_at, case=joined)
+        return _Filing(item, understood, "threaded", arrived_at, case=joined)
     if understood.automatic is not None:
-        return _Filing(item, understood, "ignored", fetched_at, reason=understood.automatic)
+        return _Filing(item, understood, "ignored", arrived_at, reason=understood.automatic)
     pool = _pool_for(mailbox, understood, known.pools)
-    return _Filing(item, understood, "created", fetched_at, pool=pool)
+    return _Filing(item, understood, "created", arrived_at, pool=pool)
 
 
 def _thread_find(understood: Understood, known: _Known) -> CasePage | _Filing | None:
@@ -307,7 +308,7 @@ def _cases_open(mailbox: Mailbox, filings: Sequence[_Filing]) -> None:
             pools[filing.pool.pk] = filing.pool
             by_pool[filing.pool.pk].append(filing)
     for pool_id, group in by_pool.items():
-        items = [_new_case(mailbox, f.understood, f.fetched_at) for f in group]
+        items = [_new_case(mailbox, f.understood, f.arrived_at) for f in group]
         cases = cases_create_batch(pool=pools[pool_id], items=items)
         for filing, case in zip(group, cases, strict=True):
             filing.case = case
@@ -332,22 +333,35 @@ def _opened_follow_up(mailbox: Mailbox, opened: Sequence[_Filing]) -> None:
     )
 
 
-def _new_case(mailbox: Mailbox, understood: Understood, fetched_at: datetime) -> NewCase:
+def _new_case(mailbox: Mailbox, understood: Understood, arrived_at: datetime) -> NewCase:
     sender = understood.sender
     is_pec = understood.pec is not None
     return NewCase(
         channel=Channel.PEC if is_pec else Channel.EMAIL,
         subject=db_text(understood.message.subject),
-        received_at=_received_at(understood, fetched_at),
+        received_at=arrived_at,
         customer_name=db_text(sender.name) if sender else "",
         customer_email=sender.address if sender else "",
         mailbox_id=mailbox.pk,
     )
 
 
-def _received_at(understood: Understood, fetched_at: datetime) -> datetime:
-    """The certified time for PEC, else the sender's Date unless it lies in the future."""
-    claimed = understood.received_at
-    if claimed is None or claimed > fetched_at + timedelta(minutes=5):
-        return fetched_at
-    return claimed
+def _arrival(understood: Understood, incoming: IncomingMessage) -> datetime:
+    """When the message reached us, which numbering, deadlines and reports use.
+
+    The certified time of a PEC envelope or receipt; else the IMAP INTERNALDATE
+    (``fetched_at``); else, for a file, its topmost Received header; else now.
+    Never the sender's Date (a message claiming 2003 is not numbered in 2003),
+    never a time in the future.
+    """
+    now = timezone.now()
+    pec = understood.pec
+    candidates = [
+        pec.info.certified_at if pec is not None else None,
+        incoming.fetched_at,
+        understood.arrived_at,
+    ]
+    for moment in candidates:
+        if moment is not None and moment <= now + timedelta(minutes=5):
+            return moment
+    return now

@@ -24,7 +24,7 @@ class MessageEntry:
     understood: Understood
     uidvalidity: int | None
     uid: int | None
-    fetched_at: datetime
+    arrived_at: datetime
     certifies: Message | None = None
 
 
@@ -71,7 +71,8 @@ def _message_new(entry: MessageEntry) -> Message:
         from_name=db_text(sender.name) if sender else "",
         to=[a.address for a in parsed.to],
         cc=[a.address for a in parsed.cc],
-        date=entry.understood.received_at or entry.fetched_at,
+        date=entry.arrived_at,
+        claimed_date=parsed.date,
         subject=db_text(parsed.subject)[:998],
         text=db_text(parsed.text),
         html=db_text(parsed.html),

@@ -15,6 +15,7 @@ from correspondence.intake.parsing import (
     Address,
     ParsedMessage,
     UnparseableMessage,
+    parse_date,
     parse_message,
 )
 from correspondence.intake.pec import TRANSPORT_KINDS, PecEnvelope, read_pec
@@ -30,6 +31,12 @@ class Understood:
     exactly when ``message`` was unwrapped from one (receipts are not
     unwrapped: ``pec`` says what they certify). ``signature`` is the verdict on
     the provider's S/MIME signature of a PEC message (None for other mail).
+
+    ``received_at`` is what the bytes say of the message's time: the certified
+    time for PEC, else the sender's ``Date`` (a claim). ``arrived_at`` is when it
+    reached a server we trust: the certified time for PEC, else the date of the
+    topmost ``Received`` header (added by the last hop, our own server); None
+    when neither is there. Intake files by arrival (``filing._arrival``).
     """
 
     message: ParsedMessage
@@ -41,6 +48,7 @@ class Understood:
     bounce: Bounce | None
     recipients: list[str]
     signature: SignatureCheck | None = None
+    arrived_at: datetime | None = None
 
 
 def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
@@ -55,12 +63,15 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
     pec = read_pec(raw) if _may_be_pec(outer) else None
     inner = _inner_message(pec, max_size)
     signature = verify_message(raw) if pec is not None else None
+    arrived = pec.info.certified_at if pec is not None else None
+    arrived = arrived or topmost_received_at(outer)
     if pec is not None and pec.info.kind in TRANSPORT_KINDS:
         understood = _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
-        return replace(understood, signature=signature)
+        return replace(understood, signature=signature, arrived_at=arrived)
     if pec is not None:
         return Understood(
             signature=signature,
+            arrived_at=arrived,
             message=outer,
             envelope=None,
             pec=pec,
@@ -79,7 +90,17 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
         automatic=automatic_reason(outer),
         bounce=read_bounce(raw, outer),
         recipients=_recipients(outer),
+        arrived_at=arrived,
     )
+
+
+def topmost_received_at(message: ParsedMessage) -> datetime | None:
+    """The date of the topmost ``Received`` header: the time after its last ";"
+    (RFC 5321 section 4.4), or None when there is none or it does not parse."""
+    values = message.headers.get("received", [])
+    if not values or ";" not in values[0]:
+        return None
+    return parse_date(values[0].rsplit(";", 1)[1])
 
 
 def _may_be_pec(msg: ParsedMessage) -> bool:

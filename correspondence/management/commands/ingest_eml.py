@@ -36,9 +36,10 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
     sender = understood.sender if understood else None
     pec = understood.pec if understood else None
     signature = understood.signature if understood else None
-    received = understood.received_at if understood else None
+    received = result.arrived_at
     if result.case is not None and result.outcome == "created":
         received = result.case.received_at
+    sent = message.date if message else None
     return {
         "file": str(path),
         "outcome": result.outcome,
@@ -48,6 +49,7 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
         "subject": message.subject if message else None,
         "text": message.text[:TEXT_LIMIT] if message else None,
         "received_at": received.isoformat() if received else None,
+        "sent_at": sent.isoformat() if sent else None,
         "attachments": [a.filename for a in message.attachments] if message else [],
         "pec": {
             "kind": pec.info.kind.value,
