@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
-from correspondence.models import PecTrustedCertificate, QuarantinedMessage
+from correspondence.models import Message, PecTrustedCertificate, QuarantinedMessage
 from correspondence.services.pec_trust import pec_trust_import
 from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
 
@@ -71,4 +71,19 @@ def pec_trust_import_view(request: HttpRequest) -> HttpResponse:
         request,
         "correspondence/admin/pec_trust.html",
         {"certificates": PecTrustedCertificate.objects.all()},
+    )
+
+
+def unmatched_receipts_view(request: HttpRequest) -> HttpResponse:
+    """PEC receipts and bounces that certify no outgoing mail of ours, newest first:
+    nobody sees them on a case, so administrators see them here."""
+    if not request.user.has_perm(QUARANTINE_PERMISSION):
+        raise PermissionDenied
+    receipts = (
+        Message.objects.filter(kind=Message.Kind.RECEIPT, certifies__isnull=True)
+        .select_related("mailbox")
+        .order_by("-date")[:500]
+    )
+    return TemplateResponse(
+        request, "correspondence/admin/unmatched_receipts.html", {"receipts": receipts}
     )

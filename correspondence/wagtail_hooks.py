@@ -89,18 +89,42 @@ def register_quarantine_urls() -> list:
             name="correspondence_quarantine_action",
         ),
         path("pec-trust/", admin_views.pec_trust_import_view, name="correspondence_pec_trust"),
+        path(
+            "unmatched-receipts/",
+            admin_views.unmatched_receipts_view,
+            name="correspondence_unmatched_receipts",
+        ),
     ]
 
 
 class _PermittedMenuItem(AdminMenuItem):
+    def __init__(self, *args: object, permission: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.permission = permission
+
     def is_shown(self, request: object) -> bool:
-        return request.user.has_perm(admin_views.PEC_TRUST_PERMISSION)  # type: ignore[attr-defined]
+        return request.user.has_perm(self.permission)  # type: ignore[attr-defined]
 
 
 @hooks.register("register_settings_menu_item")
 def register_pec_trust_menu_item() -> AdminMenuItem:
     return _PermittedMenuItem(
-        _("PEC trust list"), reverse("correspondence_pec_trust"), icon_name="lock", order=900
+        _("PEC trust list"),
+        reverse("correspondence_pec_trust"),
+        icon_name="lock",
+        order=900,
+        permission=admin_views.PEC_TRUST_PERMISSION,
+    )
+
+
+@hooks.register("register_settings_menu_item")
+def register_unmatched_receipts_menu_item() -> AdminMenuItem:
+    return _PermittedMenuItem(
+        _("Receipts matching no sent mail"),
+        reverse("correspondence_unmatched_receipts"),
+        icon_name="warning",
+        order=901,
+        permission=admin_views.QUARANTINE_PERMISSION,
     )
 
 

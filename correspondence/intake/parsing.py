@@ -39,6 +39,7 @@ DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 MAX_MIME_DEPTH = 64
 # Deepest HTML element nesting sanitised (real mail stays under ~50).
 MAX_HTML_DEPTH = 512
+MAX_FILENAME = 200
 
 
 class MessageTooLarge(ValueError):
@@ -351,9 +352,17 @@ def _filename(part: Message) -> str:
 
 
 def safe_filename(name: str) -> str:
-    """A filename safe to show and store: no path, no control or reserved characters."""
+    """A filename safe to show and store: no path, no control or reserved characters,
+    at most ``MAX_FILENAME`` characters, a long one shortened in its stem so that
+    the extension (what opens the file) survives."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return _FILENAME_UNSAFE_RE.sub("_", normalise_space(name)).strip(" ._")[:200]
+    name = _FILENAME_UNSAFE_RE.sub("_", normalise_space(name)).strip(" ._")
+    if len(name) <= MAX_FILENAME:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > 16 or " " in extension:
+        return name[:MAX_FILENAME]
+    return f"{stem[: MAX_FILENAME - len(extension) - 2].rstrip(' ._')}\u2026.{extension}"
 
 
 def _default_filename(ctype: str, index: int) -> str:

@@ -36,9 +36,14 @@ def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
     words: dict[int, list[str]] = {}
     for entry, message in zip(entries, messages, strict=True):
         parsed, sender = entry.understood.message, entry.understood.sender
+        evidence = _evidence(entry.understood)
+        kept = {(name, content) for name, content, _ctype in evidence}
         for item in parsed.attachments:
-            attachments.append(attachment_of(message, item, inline=item.inline))
-        for name, content, ctype in _evidence(entry.understood):
+            # A receipt is its own message: its daticert.xml and smime.p7s are
+            # already among the evidence, once.
+            if (item.filename.lower(), item.content) not in kept:
+                attachments.append(attachment_of(message, item, inline=item.inline))
+        for name, content, ctype in evidence:
             attachments.append(
                 attachment_new(
                     message=message,

@@ -141,6 +141,9 @@ REAL_WORLD_TRUTH: dict[str, Truth] = {
     "c5-mbox-from-line.eml": Truth(*_LUCIA),
     "c5-stray-first-line.eml": Truth(*_LUCIA),
     "c5-corrupted-first-header.eml": Truth(*_LUCIA),
+    "c9-long-attachment-name.eml": Truth(
+        "lucia.verdi@example.it", "Lucia Verdi", "Documenti del sinistro", "In allegato il verbale."
+    ),
     "c6-html-stub.eml": Truth(
         "info@carrozzeria-rinaldi.example.it",
         "Carrozzeria Rinaldi",
