@@ -24,7 +24,7 @@ import defusedxml.ElementTree as defused
 from defusedxml import DefusedXmlException
 
 from correspondence.intake.decoding import decode_bytes, decode_words, normalise_space
-from correspondence.intake.parsing import message_bytes, message_ids
+from correspondence.intake.mime import message_bytes, message_ids
 
 
 class PecKind(StrEnum):
