@@ -200,7 +200,7 @@ def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
     """Messages and audit entries of a case, oldest first, as one list."""
     messages = (
         Message.objects.filter(case=case)
-        .exclude(kind=Message.Kind.RECEIPT)
+        .exclude(kind__in=[Message.Kind.RECEIPT, Message.Kind.COPY])
         .select_related("author")
         .prefetch_related("attachments", "receipts")
     )

@@ -1,7 +1,8 @@
 """Filing a batch of parsed messages, set by set, inside the caller's transaction.
 
 Every message gets the decisions of the intake pipeline, in order: already received
-(same UID, same bytes, same Message-ID), a PEC receipt or a bounce of our outgoing
+(same UID, same bytes, same Message-ID), a copy another watched mailbox already
+received (kept as evidence on that case, no second case), a PEC receipt or a bounce of our outgoing
 mail, a reply joining a case (by the Message-IDs it answers, else by a case number in
 its subject), automatic mail kept without a case, or a new case in the pool its
 address names. What those decisions read is loaded once for the whole batch; an
@@ -102,6 +103,7 @@ class _Known:
     numbered: dict[str, CasePage]
     outgoing: list[Message]
     pools: list[PoolPage]
+    copies: dict[str, CasePage]  # Message-ID → case, for messages other mailboxes received
     filings: list[_Filing] = field(default_factory=list)
 
 
@@ -183,7 +185,20 @@ def _known_load(mailbox: Mailbox, batch: Sequence[Parsed]) -> _Known:
         if receipts
         else [],
         pools=list(PoolPage.objects.exclude(addresses="")),
+        copies=_copies_load(mailbox, ids),
     )
+
+
+def _copies_load(mailbox: Mailbox, ids: list[str]) -> dict[str, CasePage]:
+    """The cases that messages with these Message-IDs opened or joined in other mailboxes."""
+    if not ids:
+        return {}
+    rows = (
+        Message.objects.filter(message_id__in=ids, kind=Message.Kind.INBOUND, case__isnull=False)
+        .exclude(mailbox=mailbox)
+        .select_related("case")
+    )
+    return {row.message_id: row.case for row in rows if row.case is not None}
 
 
 def _threads_load(keys: set[str]) -> dict[str, tuple[datetime, CasePage | _Filing]]:
@@ -229,6 +244,18 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
         return IngestResult("ignored", understood=understood, reason="already received")
     if message_id:
         known.message_ids.add(message_id)
+    if message_id in known.copies:
+        copy = _Filing(
+            item,
+            understood,
+            "copy",
+            _arrival(understood, item.incoming),
+            kind=Message.Kind.COPY,
+            case=known.copies[message_id],
+            reason="already received by another mailbox",
+        )
+        known.filings.append(copy)
+        return copy
     filing = _filing_for(mailbox, item, understood, known)
     known.filings.append(filing)
     if message_id and (filing.case is not None or filing.opener is not None or filing.pool):

@@ -27,6 +27,9 @@ class Message(models.Model):
         CONSULTATION_IN = "consultation_in", _("Consultation answer")
         RECEIPT = "receipt", _("Receipt")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
+        # The same message received again by another watched mailbox (To one
+        # pool, Cc another): kept as evidence on the case the first copy opened.
+        COPY = "copy", _("Copy from another mailbox")
 
     case = models.ForeignKey(
         "correspondence.CasePage",

@@ -60,7 +60,7 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
         }
         if pec
         else None,
-        "reason": result.reason if result.outcome in ("ignored", "quarantined") else None,
+        "reason": result.reason if result.outcome in ("ignored", "quarantined", "copy") else None,
     }
 
 
