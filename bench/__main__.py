@@ -16,11 +16,12 @@ from typing import Any
 
 from bench import config
 from bench.context import Context
-from bench.measures import ingestion, lists, memory, pickup, take_next
+from bench.measures import ingest_files, ingestion, lists, memory, pickup, take_next
 from bench.report import table
 
 MEASURES = {
     "ingestion": ingestion.run,
+    "ingest_files": ingest_files.run,
     "pickup": pickup.run,
     "lists": lists.run,
     "take_next": take_next.run,

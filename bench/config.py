@@ -33,6 +33,7 @@ class Sizes:
     peer_lists: int
     takes: int
     list_repeats: int
+    files: int = 2000  # ingest_eml over a folder, against the peer's local-folder import
 
 
 FULL = Sizes(
@@ -43,7 +44,9 @@ FULL = Sizes(
     takes=5000,
     list_repeats=40,
 )
-QUICK = Sizes(ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8)
+QUICK = Sizes(
+    ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8, files=100
+)
 
 
 def database_url(name: str) -> str:

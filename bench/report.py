@@ -23,6 +23,19 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
         )
     )
     rows.append(("replies threaded", _fraction(ing, "ours"), _fraction(ing, "peer"), None))
+    files = results.get("ingest_files", {})
+    if files:
+        rows.append(
+            (
+                "ingest_eml of a folder, messages/s",
+                _get(files, "ours", "per_second"),
+                _get(files, "peer", "per_second"),
+                _get(files, "ratio"),
+            )
+        )
+        rows.append(
+            ("replies threaded (files)", _fraction(files, "ours"), _fraction(files, "peer"), None)
+        )
     pick = results.get("pickup", {})
     for mode in ("idle", "poll"):
         rows.append((f"pickup {mode} p50/p95 s", _pair(_get(pick, mode)), "n/a", None))

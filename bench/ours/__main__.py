@@ -24,6 +24,7 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
     return {
         "setup": setup,
         "ingest": ingest.ingest_measure,
+        "ingest_files": ingest.ingest_files_measure,
         "pickup": pickup.pickup_measure,
         "lists_build": lists.lists_build,
         "lists": lists.lists_measure,

@@ -193,6 +193,8 @@ def _latin_second_opinion(data: bytes, text: str, declared: str | None) -> tuple
     The known mislabel: Polish and Czech mailers declaring iso-8859-1 for
     iso-8859-2 text. Every byte is valid in both, so only the letters tell.
     """
+    if all(char < "\x80" or char in _OFFICE_LETTERS for char in text):
+        return text, ""  # every letter is one the office's languages use: no doubt to settle
     guess = guess_decode(data)
     if guess != text and _office_score(guess) > _office_score(text):
         return guess, f"charset {declared!r} does not fit the content, detected"

@@ -10,11 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
-from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)
+# Files of a folder mailbox filed in one transaction (the demo's mailboxes, local imports).
+DIRECTORY_BATCH = 100
 
 
 @dataclass
@@ -83,8 +85,9 @@ def _record_error(mailbox: Mailbox, error: str) -> None:
 def directory_fetch(*, mailbox: Mailbox) -> FetchSummary:
     """Reads the .eml files of a local folder, oldest name first, moving each when filed.
 
-    The file moves only after its transaction committed; a crash in between leaves it
-    in place, and the next run finds it already received.
+    Files are filed in batches of ``DIRECTORY_BATCH``, one transaction each, as an IMAP
+    fetch is. A file moves only after its batch committed; a crash in between leaves
+    it in place, and the next run finds it already received.
     """
     folder = Path(mailbox.directory)
     if not folder.is_dir():
@@ -92,7 +95,13 @@ def directory_fetch(*, mailbox: Mailbox) -> FetchSummary:
     done = folder / "processed"
     done.mkdir(exist_ok=True)
     summary = FetchSummary()
-    for path in sorted(folder.glob("*.eml")):
-        summary.add(message_ingest(mailbox=mailbox, raw=path.read_bytes()))
-        shutil.move(path, done / path.name)
+    paths = sorted(folder.glob("*.eml"))
+    for start in range(0, len(paths), DIRECTORY_BATCH):
+        batch = paths[start : start + DIRECTORY_BATCH]
+        incoming = [IncomingMessage(raw=path.read_bytes()) for path in batch]
+        for path, result in zip(
+            batch, messages_ingest(mailbox=mailbox, messages=incoming), strict=True
+        ):
+            summary.add(result)
+            shutil.move(path, done / path.name)
     return summary
