@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from correspondence.errors import CaseActionDenied
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
+from correspondence.permissions import REGISTER, cases_visible_to, pools_for
 from correspondence.selectors import case_search
 from correspondence.services.manual import case_register
-from workflow.permissions import REGISTER, cases_visible_to, pools_for
 
 
 @login_required

@@ -11,9 +11,9 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, Category, Message, PoolPage
+from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
 from correspondence.services.cases import month_page_for
 from workflow.lifecycle import case_locked
-from workflow.permissions import LEAD, VIEW, WORK, may, require_case_permission
 
 
 @transaction.atomic

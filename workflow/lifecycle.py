@@ -16,8 +16,8 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, ResolutionType, State
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from correspondence.services.audit import cases_log
-from workflow.permissions import LEAD, WORK, may, require_case_permission
 from workflow.transitions import Action, InvalidTransition, next_state
 
 

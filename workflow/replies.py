@@ -19,8 +19,8 @@ from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from workflow.lifecycle import case_locked
-from workflow.permissions import LEAD, WORK, may, require_case_permission
 
 SIGNATURE_CID = "signature"
 

@@ -17,7 +17,7 @@ from correspondence.models import (
     State,
     Urgency,
 )
-from workflow.permissions import LEAD, VIEW, WORK, may, pools_for
+from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
 
 VIEWER_WINDOW = timedelta(seconds=45)
 

@@ -176,7 +176,7 @@ class CasePage(StaffOnlyPageMixin, Page):
         return context
 
     def require_access(self, user: Any) -> None:
-        from workflow.permissions import VIEW, require_case_permission
+        from correspondence.permissions import VIEW, require_case_permission
 
         require_case_permission(user, VIEW, self)
 

@@ -92,7 +92,7 @@ class PoolPage(StaffOnlyPageMixin, Page):
         return context
 
     def require_access(self, user: Any) -> None:
-        from workflow.permissions import VIEW, require_pool_permission
+        from correspondence.permissions import VIEW, require_pool_permission
 
         require_pool_permission(user, VIEW, self)
 

@@ -42,7 +42,7 @@ class ManualRequest:
 @transaction.atomic
 def case_register(*, pool: PoolPage, request: ManualRequest, user: Any) -> CasePage:
     """Registers the request as a case of the pool; the pool's rules then route it."""
-    from workflow.permissions import REGISTER, require_pool_permission
+    from correspondence.permissions import REGISTER, require_pool_permission
     from workflow.rules.services import rules_apply, subject_from_message
 
     require_pool_permission(user, REGISTER, pool)

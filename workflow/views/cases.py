@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, Category, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
+from correspondence.permissions import cases_visible_to
 from workflow import handling, lifecycle, replies
-from workflow.permissions import cases_visible_to
 from workflow.replies import Reply
 from workflow.selectors import case_viewers_touch
 from workflow.taking import case_take_next
