@@ -11,8 +11,8 @@ from correspondence.errors import CaseActionDenied
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
 from correspondence.permissions import REGISTER, cases_visible_to, pools_for
+from correspondence.registration import case_register
 from correspondence.selectors import case_search
-from correspondence.services.manual import case_register
 
 
 @login_required

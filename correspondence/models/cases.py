@@ -167,7 +167,8 @@ class CasePage(StaffOnlyPageMixin, Page):
 
     def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
         from correspondence.selectors import case_timeline
-        from workflow.selectors import case_panel, case_viewers_touch
+        from workflow.selectors import case_panel
+        from workflow.viewing import case_viewers_touch
 
         context = super().get_context(request, *args, **kwargs)
         context["timeline"] = case_timeline(case=self)

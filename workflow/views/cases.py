@@ -21,8 +21,8 @@ from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
 from workflow import handling, lifecycle, replies
 from workflow.replies import Reply
-from workflow.selectors import case_viewers_touch
 from workflow.taking import case_take_next
+from workflow.viewing import case_viewers_touch
 
 
 @login_required

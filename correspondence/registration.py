@@ -1,6 +1,8 @@
-"""Requests that arrive by phone, fax, post or at the counter, registered by hand.
+"""Manual registration, a use case: requests that arrive by phone, fax, post or at the
+counter, registered by hand.
 
-They get the same number, place in the tree, deadline, routing rules and audit as mail.
+They get the same number, place in the tree, deadline, routing rules and audit as mail:
+this module sits above the case services and the workflow's rules, and applies them.
 """
 
 from dataclasses import dataclass
@@ -15,8 +17,10 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied
 from correspondence.intake.records import attachment_new
 from correspondence.models import CasePage, Channel, Message, PoolPage
+from correspondence.permissions import REGISTER, require_pool_permission
 from correspondence.services.cases import NewCase, case_create
 from correspondence.services.search import case_search_add
+from workflow.rules.services import rules_apply, subject_from_message
 
 MANUAL_CHANNELS = (Channel.PHONE, Channel.FAX, Channel.POST, Channel.COUNTER)
 
@@ -42,9 +46,6 @@ class ManualRequest:
 @transaction.atomic
 def case_register(*, pool: PoolPage, request: ManualRequest, user: Any) -> CasePage:
     """Registers the request as a case of the pool; the pool's rules then route it."""
-    from correspondence.permissions import REGISTER, require_pool_permission
-    from workflow.rules.services import rules_apply, subject_from_message
-
     require_pool_permission(user, REGISTER, pool)
     if request.channel not in MANUAL_CHANNELS:
         raise CaseActionDenied(_("Choose how the request arrived."))
