@@ -1,14 +1,21 @@
-"""Celery tasks: thin adapters that take ids and call the services."""
+"""Celery tasks: thin adapters that take ids and call the services.
+
+Imported by ``CorrespondenceConfig.ready``, so that mail queued in a web request is
+enqueued for sending (see ``outgoing_queued``).
+"""
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from django.dispatch import receiver
 from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.models import Mailbox
 from correspondence.outbox.sending import outgoing_due, outgoing_send
+from correspondence.outbox.services import outgoing_queued
 from correspondence.services.alerts import mailboxes_alert_send
 
 logger = logging.getLogger(__name__)
@@ -39,6 +46,13 @@ def mailbox_fetch_task(mailbox_id: int) -> dict[str, int]:
 def outbox_send_task(outgoing_id: int) -> str:
     """Sends one queued mail; harmless when it was already sent (see ``outgoing_send``)."""
     return outgoing_send(outgoing_id=outgoing_id)
+
+
+@receiver(outgoing_queued)
+def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
+    """Enqueues the sending of mail that was just queued and committed."""
+    for outgoing_id in outgoing_ids:
+        outbox_send_task.delay(outgoing_id)
 
 
 @shared_task(name="correspondence.tasks.outbox_retry_task")
