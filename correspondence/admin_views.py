@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
-from correspondence.models import QuarantinedMessage
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
+from correspondence.models import QuarantinedMessage
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
 
