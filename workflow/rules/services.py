@@ -1,5 +1,6 @@
-"""Routing rules in the database: team leaders save, order and delete them; intake applies
-them to each new case; an unsaved rule can be tried on a pool's recent mail.
+"""Routing rules in the database: team leaders save, order and delete them; intake (through
+``workflow.intake``) and manual registration apply them to each new case; an unsaved rule
+can be tried on a pool's recent mail.
 
 Writes follow the house pattern: check the permission, lock, write, log.
 """
