@@ -8,9 +8,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
 from correspondence.models import Message, PecTrustedCertificate, QuarantinedMessage
 from correspondence.services.pec_trust import pec_trust_import
-from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
 
