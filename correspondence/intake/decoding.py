@@ -1,8 +1,9 @@
-"""Text decoding for inbound mail: bytes in unknown charsets, RFC 2047 words, HTML.
+"""Text decoding for inbound mail: RFC 2047 words, HTML text and sanitising.
 
-Pure functions, no Django. Real mail lies about its charset (us-ascii that is
-cp1252, iso-8859-1 that is UTF-8, names no codec knows) and carries raw 8-bit
-header bytes, so every decoder here returns *some* text and never raises.
+Pure functions, no Django. Charsets (declared, mislabelled, undeclared) are
+decided in ``charsets`` and re-exported here. Real mail carries broken encoded
+words and raw 8-bit header bytes, so every decoder here returns *some* text and
+never raises.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 import defusedxml.ElementTree as defused
 from cryptography import x509
@@ -58,12 +57,22 @@ class _Tlv:
     value: bytes
 
 
-def _read(data: bytes, offset: int = 0) -> tuple[_Tlv, int]:
-    """One DER element at ``offset`` and the offset after it; definite lengths only."""
-    if offset + 2 > len(data):
-        raise _Malformed("truncated element")
+def _read(data: bytes, offset: int = 0, depth: int = 0) -> tuple[_Tlv, int]:
+    """One element at ``offset`` and the offset after it.
+
+    DER, and the BER indefinite lengths OpenSSL writes when it streams a
+    signature (the value is then the children up to the end-of-contents mark);
+    nesting is bounded by ``_MAX_DEPTH``.
+    """
+    if offset + 2 > len(data) or depth > _MAX_DEPTH:
+        raise _Malformed("truncated or too deeply nested element")
     tag, first = data[offset], data[offset + 1]
     cursor = offset + 2
+    if first == 0x80 and tag & 0x20:
+        start = cursor
+        while data[cursor : cursor + 2] != b"\x00\x00":
+            _, cursor = _read(data, cursor, depth + 1)
+        return _Tlv(tag, data[offset : cursor + 2], data[start:cursor]), cursor + 2
     if first < 0x80:
         length = first
     else:
@@ -76,6 +85,15 @@ def _read(data: bytes, offset: int = 0) -> tuple[_Tlv, int]:
     if end > len(data):
         raise _Malformed("element longer than its container")
     return _Tlv(tag, data[offset:end], data[cursor:end]), end
+
+
+def _octets(element: _Tlv, depth: int = 0) -> bytes:
+    """The bytes of an OCTET STRING, primitive or constructed from chunks (BER)."""
+    if element.tag == 0x04:
+        return element.value
+    if element.tag == 0x24 and depth < _MAX_DEPTH:
+        return b"".join(_octets(chunk, depth + 1) for chunk in _children(element.value))
+    raise _Malformed("expected an OCTET STRING")
 
 
 def _children(value: bytes) -> list[_Tlv]:
@@ -101,6 +119,7 @@ def _oid(element: _Tlv) -> str:
     return ".".join(str(p) for p in parts)
 
 
+_MAX_DEPTH = 32
 _SIGNED_DATA = "1.2.840.113549.1.7.2"
 _MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -134,8 +153,7 @@ def _signed_data(der: bytes) -> _SignedData:
     encapsulated = _children(fields[2].value)
     content = None
     if len(encapsulated) > 1 and encapsulated[1].tag == 0xA0:
-        octets = _children(encapsulated[1].value)[0]
-        content = octets.value if octets.tag == 0x04 else None
+        content = _octets(_children(encapsulated[1].value)[0])
     certificates = [c.raw for f in fields[3:] if f.tag == 0xA0 for c in _children(f.value)]
     signer = _children(fields[-1].value)[0]
     return _signer_info(_children(signer.value), content, certificates)
@@ -330,11 +348,3 @@ def _xml_certificates(data: bytes) -> list[x509.Certificate]:
             except (binascii.Error, ValueError):
                 continue
     return found
-
-
-def signed_at_valid(certificate_pem: str | None, at: datetime) -> bool:
-    """True when the signer's certificate was within its validity at ``at``."""
-    if not certificate_pem:
-        return False
-    certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
-    return certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc

@@ -6,6 +6,9 @@ tests/support/pec_signing.py) signs corpus envelopes as real providers do.
 
 import base64
 import json
+import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -157,3 +160,51 @@ def test_an_administrator_imports_the_trust_list_in_the_admin(
     response = client.post(url, {"trust_list": junk}, follow=True)
     assert "not imported" in response.content.decode()
     assert PecTrustedCertificate.objects.count() == 1
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize("mode", [["-stream"], ["-stream", "-nodetach"], []])
+def test_envelopes_signed_by_openssl_as_providers_do_verify(tmp_path: Path, mode: list) -> None:
+    """OpenSSL streams BER with indefinite lengths; detached and opaque both verify."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.support.pec_signing import provider_signer
+
+    cert, key = provider_signer()
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    plain = (MAIL / "01-plain-utf8.eml").read_bytes()
+    body = re.split(rb"\r?\n\r?\n", plain, maxsplit=1)[1]
+    (tmp_path / "content.eml").write_bytes(
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + body
+    )
+    subprocess.run(
+        [
+            "openssl",
+            "smime",
+            "-sign",
+            *mode,
+            "-in",
+            "content.eml",
+            "-signer",
+            "cert.pem",
+            "-inkey",
+            "key.pem",
+            "-out",
+            "signed.eml",
+        ],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    signed = b"From: posta-certificata@pec.example.it\r\n" + (tmp_path / "signed.eml").read_bytes()
+    check = verify_message(signed)
+    assert check.status == VALID and check.signer == SIGNER
+    if "-nodetach" not in mode:  # opaque content is inside the signature, base64
+        assert verify_message(signed.replace(b"Buongiorno", b"Buonasera")).status == INVALID
