@@ -248,19 +248,7 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
         return IngestResult("ignored", understood=understood, reason="already received")
     if message_id:
         known.message_ids.add(message_id)
-    if message_id in known.copies:
-        copy = _Filing(
-            item,
-            understood,
-            "copy",
-            _arrival(understood, item.incoming),
-            kind=Message.Kind.COPY,
-            case=known.copies[message_id],
-            reason="already received by another mailbox",
-        )
-        known.filings.append(copy)
-        return copy
-    filing = _filing_for(mailbox, item, understood, known)
+    filing = _copy_of(item, understood, known) or _filing_for(mailbox, item, understood, known)
     known.filings.append(filing)
     if message_id and (filing.case is not None or filing.opener is not None or filing.pool):
         date = filing.arrived_at
@@ -268,6 +256,16 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
         if seen is None or date > seen[0]:
             known.threads[message_id] = (date, filing)
     return filing
+
+
+def _copy_of(item: Parsed, understood: Understood, known: _Known) -> _Filing | None:
+    """A copy of a message another watched mailbox received: evidence on that case."""
+    case = known.copies.get(understood.message.message_id)
+    if case is None:
+        return None
+    arrived_at = _arrival(understood, item.incoming)
+    reason = "already received by another mailbox"
+    return _Filing(item, understood, "copy", arrived_at, Message.Kind.COPY, case, reason=reason)
 
 
 def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:

@@ -24,7 +24,8 @@ class Certification:
     certified: bool
     signer: str
     trusted: bool
-    reason: str
+    reason: str  # for the operator, translated
+    detail: str = ""  # what the verification found, technical (English), for a tooltip
 
 
 def pec_trust_import(*, data: bytes, source: str) -> int:
@@ -70,11 +71,10 @@ def pec_certification(*, pec: dict[str, Any], anchors: list[x509.Certificate]) -
     if status == "absent":
         reason = _("the provider's signature is missing")
     elif status != VALID:
-        reason = _("the provider's signature is not valid: %(why)s") % {
-            "why": pec.get("signature_reason") or "?"
-        }
+        reason = _("the provider's signature is not valid")
     elif not trusted:
         reason = _("the signer is not on the trust list of certified providers")
     else:
         reason = ""
-    return Certification(certified=trusted, signer=signer, trusted=trusted, reason=reason)
+    detail = pec.get("signature_reason") or ""
+    return Certification(trusted, signer, trusted, reason, detail)
