@@ -37,6 +37,8 @@ from correspondence.services.cases import NewCase
 from workflow.intake import cases_filed
 
 RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
+# A new case is acknowledged only when its message arrived this recently.
+ACKNOWLEDGE_WITHIN = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
         ],
         opened=opened,
     )
-    auto_replies_queue(mailbox=mailbox, opened=opened)
+    # An archive import does not acknowledge mail that reached us long ago.
+    recent = timezone.now() - ACKNOWLEDGE_WITHIN
+    auto_replies_queue(mailbox=mailbox, opened=[o for o in opened if o[0].received_at >= recent])
     return [item.result() if isinstance(item, _Filing) else item for item in decided]
 
 

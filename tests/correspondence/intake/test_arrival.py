@@ -78,3 +78,11 @@ def test_the_case_page_shows_the_senders_date(
     page = client.get(message.case.url).content.decode()
     assert "sender&#x27;s date" in page or "sender's date" in page
     assert "2003" in page
+
+
+def test_an_archived_message_is_not_acknowledged(folder_mailbox: Mailbox, tmp_path: Path) -> None:
+    archived = RECEIVED.replace(b"5 Mar 2026", b"5 Mar 2020") + OLD.replace(b"{n}", b"5")
+    assert _ingest(tmp_path, archived)["received_at"].startswith("2020-03-05")
+    assert not Message.objects.filter(kind=Message.Kind.AUTO_REPLY).exists()
+    _ingest(tmp_path, OLD.replace(b"{n}", b"6"))
+    assert Message.objects.filter(kind=Message.Kind.AUTO_REPLY).count() == 1
