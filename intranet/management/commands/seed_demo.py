@@ -24,10 +24,12 @@ from correspondence.models import (
     QuickReply,
     ResolutionType,
 )
+from correspondence.services.pec_trust import pec_trust_import
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 
 DEMO_MAIL = Path(settings.BASE_DIR) / "fixtures" / "demo" / "mail"
+DEMO_TRUST_LIST = Path(settings.BASE_DIR) / "fixtures" / "demo" / "pec-trust.pem"
 POOLS = [
     # title, code, slug, address, PEC?
     ("Sinistri", "SIN", "sinistri", "sinistri@assicura.example.it", False),
@@ -96,6 +98,9 @@ class Command(BaseCommand):
             self.groups(pools)
             self.users(pools, password)
             self.reference_data()
+            # The demo's PEC provider (its certificate made for the demo, keys discarded):
+            # the signed envelope in reclami/ shows as certified, the others as unverified.
+            pec_trust_import(data=DEMO_TRUST_LIST.read_bytes(), source="demo")
         for title, _code, slug, address, pec in POOLS:
             self.mailbox(pools[slug], title, slug, address, pec)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
