@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography import x509
 from django.utils import timezone
 
 from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
+from correspondence.intake.smime import VALID, signer_trusted
 from correspondence.intake.storage import db_text
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
@@ -34,6 +36,7 @@ from correspondence.models import (
 from correspondence.outbox.services import auto_replies_queue
 from correspondence.services.batch import cases_create_batch
 from correspondence.services.cases import NewCase
+from correspondence.services.pec_trust import pec_trust_anchors
 from workflow.intake import cases_filed
 
 RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
@@ -104,6 +107,7 @@ class _Known:
     outgoing: list[Message]
     pools: list[PoolPage]
     copies: dict[str, CasePage]  # Message-ID → case, for messages other mailboxes received
+    anchors: list[x509.Certificate]  # the PEC trust list, loaded when the batch has PEC
     filings: list[_Filing] = field(default_factory=list)
 
 
@@ -194,6 +198,7 @@ def _known_load(mailbox: Mailbox, batch: Sequence[Parsed]) -> _Known:
         else [],
         pools=list(PoolPage.objects.exclude(addresses="")),
         copies=_copies_load(mailbox, ids),
+        anchors=pec_trust_anchors() if any(u.pec is not None for u in understood) else [],
     )
 
 
@@ -267,13 +272,13 @@ def _copy_of(item: Parsed, understood: Understood, known: _Known) -> _Filing | N
     case = known.copies.get(understood.message.message_id)
     if case is None:
         return None
-    arrived_at = _arrival(understood, item.incoming)
+    arrived_at = _arrival(understood, item.incoming, known.anchors)
     reason = "already received by another mailbox"
     return _Filing(item, understood, "copy", arrived_at, Message.Kind.COPY, case, reason=reason)
 
 
 def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:
-    arrived_at = _arrival(understood, item.incoming)
+    arrived_at = _arrival(understood, item.incoming, known.anchors)
     receipt_of = _certified_ids(understood)
     if receipt_of is not None:
         outgoing = next((m for m in known.outgoing if m.message_id in receipt_of), None)
@@ -363,18 +368,28 @@ def _new_case(mailbox: Mailbox, understood: Understood, arrived_at: datetime) ->
     )
 
 
-def _arrival(understood: Understood, incoming: IncomingMessage) -> datetime:
+def _arrival(
+    understood: Understood, incoming: IncomingMessage, anchors: list[x509.Certificate]
+) -> datetime:
     """When the message reached us, which numbering, deadlines and reports use.
 
-    The certified time of a PEC envelope or receipt; else the IMAP INTERNALDATE
+    The certified time of a PEC envelope or receipt whose signature is valid and
+    by a provider on the trust list (a forged daticert.xml cannot backdate a
+    case); else the IMAP INTERNALDATE
     (``fetched_at``); else, for a file, its topmost Received header; else now.
     Never the sender's Date (a message claiming 2003 is not numbered in 2003),
     never a time in the future.
     """
     now = timezone.now()
-    pec = understood.pec
+    pec, check = understood.pec, understood.signature
+    certified = (
+        pec is not None
+        and check is not None
+        and check.status == VALID
+        and signer_trusted(check.certificate_pem, anchors)
+    )
     candidates = [
-        pec.info.certified_at if pec is not None else None,
+        pec.info.certified_at if certified and pec is not None else None,
         incoming.fetched_at,
         understood.arrived_at,
     ]

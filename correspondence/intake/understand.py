@@ -33,10 +33,10 @@ class Understood:
     the provider's S/MIME signature of a PEC message (None for other mail).
 
     ``received_at`` is what the bytes say of the message's time: the certified
-    time for PEC, else the sender's ``Date`` (a claim). ``arrived_at`` is when it
-    reached a server we trust: the certified time for PEC, else the date of the
-    topmost ``Received`` header (added by the last hop, our own server); None
-    when neither is there. Intake files by arrival (``filing._arrival``).
+    time for PEC, else the sender's ``Date`` (a claim). ``arrived_at`` is the date
+    of the topmost ``Received`` header (added by the last hop, our own server),
+    None when there is none. Intake files by arrival (``filing._arrival``): the
+    certified time of a verified PEC, else the server's times.
     """
 
     message: ParsedMessage
@@ -63,8 +63,7 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
     pec = read_pec(raw) if _may_be_pec(outer) else None
     inner = _inner_message(pec, max_size)
     signature = verify_message(raw) if pec is not None else None
-    arrived = pec.info.certified_at if pec is not None else None
-    arrived = arrived or topmost_received_at(outer)
+    arrived = topmost_received_at(outer)
     if pec is not None and pec.info.kind in TRANSPORT_KINDS:
         understood = _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
         return replace(understood, signature=signature, arrived_at=arrived)

@@ -86,3 +86,14 @@ def test_an_archived_message_is_not_acknowledged(folder_mailbox: Mailbox, tmp_pa
     assert not Message.objects.filter(kind=Message.Kind.AUTO_REPLY).exists()
     _ingest(tmp_path, OLD.replace(b"{n}", b"6"))
     assert Message.objects.filter(kind=Message.Kind.AUTO_REPLY).count() == 1
+
+
+def test_an_unverified_pec_cannot_backdate_its_case(
+    folder_mailbox: Mailbox, tmp_path: Path
+) -> None:
+    """The corpus envelope's stand-in signature is invalid: its daticert time is not used."""
+    before = timezone.now()
+    envelope = Path(__file__).resolve().parents[3] / "fixtures/mail/17-pec-posta-certificata.eml"
+    line = _ingest(tmp_path, envelope.read_bytes())
+    assert line["pec"]["signature"] == "invalid"
+    assert datetime.fromisoformat(line["received_at"]) >= before - timedelta(seconds=1)

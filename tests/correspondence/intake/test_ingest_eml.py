@@ -20,12 +20,20 @@ def _run(*args: str) -> list[dict]:
 
 
 def test_a_pec_envelope_reports_certified_sender_time_and_identifiers(
-    folder_mailbox: Mailbox,
+    folder_mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    (line,) = _run("--mailbox", "sinistri", str(CORPUS / "17-pec-posta-certificata.eml"))
+    # Signed by a provider on the trust list: its certified time is the arrival.
+    from correspondence.services.pec_trust import pec_trust_import
+    from tests.support.pec_signing import ca_pem, envelope_signed
+
+    pec_trust_import(data=ca_pem(), source="test")
+    signed = tmp_path / "signed.eml"
+    signed.write_bytes(envelope_signed((CORPUS / "17-pec-posta-certificata.eml").read_bytes()))
+    (line,) = _run("--mailbox", "sinistri", str(signed))
     assert line["outcome"] == "created" and line["case"] == "SIN-2026-000001"
     assert line["from"] == "avv.bianchi@pec.example.it"
     assert line["received_at"] == "2026-03-03T10:15:22+01:00"
+    assert line["pec"]["signature"] == "valid"
     assert line["pec"]["kind"] == "posta-certificata" and line["pec"]["msgid"]
     assert "diffida.pdf" in line["attachments"] and line["reason"] is None
 
