@@ -77,20 +77,32 @@ TEMPLATES = [
     },
 ]
 
+
+def sqlite_database(path: Path) -> dict[str, object]:
+    """The demo's SQLite configuration: a web server, a worker and beat share one file, so
+    wait for locks instead of failing, and let readers proceed while one process writes."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'corrispondenza.sqlite3'}", conn_max_age=60
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The demo runs a web server, a worker and beat on one SQLite file: wait for locks
-    # instead of failing, and let readers proceed while one process writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    DATABASES["default"] = {
+        **DATABASES["default"],
+        **sqlite_database(Path(DATABASES["default"]["NAME"])),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
