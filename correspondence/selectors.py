@@ -6,8 +6,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.postgres.search import SearchQuery
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -16,6 +14,7 @@ from wagtail.models import PageLogEntry
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
+from correspondence.services.search import words_filter
 from workflow.numbering import case_number_parse
 from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
@@ -111,12 +110,7 @@ def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
     words = [w for w in re.findall(r"\w+", text) if len(w) > 1]
     if not words:
         return cases
-    if connection.vendor == "postgresql":
-        query = " & ".join(f"{w.lower()}:*" for w in words)
-        return cases.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
-    for word in words:
-        cases = cases.filter(Q(subject__icontains=word) | Q(customer_name__icontains=word))
-    return cases
+    return cases.filter(words_filter(words))
 
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
