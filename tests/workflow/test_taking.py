@@ -132,12 +132,11 @@ def test_the_button_opens_the_case_just_taken(
     assert CasePage.objects.get(pk=case.pk).assignee == operator
 
 
+@pytest.mark.postgresql(reason="SKIP LOCKED row locks under load are PostgreSQL's")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sixteen_operators_take_two_thousand_cases_each_exactly_once(
     sinistri: PoolPage, make_operator: Callable[..., User]
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are proven on PostgreSQL")
     from correspondence.services.batch import cases_create_batch
     from correspondence.services.cases import NewCase
 
