@@ -9,7 +9,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -120,8 +119,8 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
     outgoing = OutgoingMail.objects.bulk_create(
         [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
     )
-    # robust: a broker that is down must not undo the committed action; the sweep retries.
-    transaction.on_commit(partial(_send_enqueue, [o.pk for o in outgoing]), robust=True)
+    ids = [o.pk for o in outgoing]
+    transaction.on_commit(lambda: outgoings_enqueue(outgoing_ids=ids))
     return outgoing
 
 
@@ -144,11 +143,26 @@ def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
     return outgoing
 
 
-def _send_enqueue(outgoing_ids: list[int]) -> None:
+def outgoings_enqueue(*, outgoing_ids: list[int]) -> int:
+    """Hands committed mails to the sending task; returns how many the broker took.
+
+    Runs after the commit of the action that queued them, so a broker that is down or
+    missing must not surface as a failure of that action: the failure is logged, and
+    the retry sweep (``outbox_retry_task``) sends the mail once its first retry is due.
+    """
     from correspondence.tasks import outbox_send_task
 
-    for outgoing_id in outgoing_ids:
-        outbox_send_task.delay(outgoing_id)
+    for done, outgoing_id in enumerate(outgoing_ids):
+        try:
+            outbox_send_task.delay(outgoing_id)
+        except Exception:  # logged, and the sweep retries: the mail is committed
+            logger.exception(
+                "could not enqueue %d outgoing mail(s) (%s); the retry sweep will send them",
+                len(outgoing_ids) - done,
+                outgoing_ids[done:],
+            )
+            return done
+    return len(outgoing_ids)
 
 
 def _message_new(mail: Queued, raw: bytes) -> Message:

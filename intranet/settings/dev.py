@@ -11,8 +11,11 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 # The filesystem transport lets real worker and beat processes exchange tasks
 # through a folder: no Redis needed for the demo.
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 _BROKER_DIR = DATA_DIR / "broker"
+# Every command (the demo's processes, ingest_eml on a fresh checkout) finds the folders
+# the broker writes to; kombu's filesystem transport does not create them.
+for _folder in ("out", "processed", "control"):
+    (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_BROKER_DIR / "out"),
