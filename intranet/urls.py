@@ -37,3 +37,6 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# 403 and 404 are Django's views rendering templates/403.html and 404.html.
+handler500 = "intranet.error_views.server_error"
