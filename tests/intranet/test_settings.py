@@ -71,7 +71,7 @@ def test_the_demo_runs_without_debug_unless_a_developer_asks(
     )
     clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "DATABASE_URL")}
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
         env={**clean, **env},
         capture_output=True,
         text=True,
