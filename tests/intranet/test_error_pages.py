@@ -13,7 +13,7 @@ from intranet.models import UserProfile
 pytestmark = pytest.mark.django_db
 
 TEXTS = {
-    "it": ("Non può aprire questa pagina", "Questa pagina non esiste", "Torna al mio lavoro"),
+    "it": ("Non puoi aprire questa pagina", "Questa pagina non esiste", "Torna al mio lavoro"),
     "en": ("You may not open this page", "This page does not exist", "Back to my work"),
 }
 

@@ -128,7 +128,7 @@ class Command(BaseCommand):
             *Permission.objects.filter(
                 content_type__app_label__in=["correspondence", "wagtailadmin"],
                 codename__regex=r"^(access_admin|(add|change|delete|view)_"
-                r"(mailbox|department|category|question|resolutiontype))$",
+                r"(mailbox|department|category|question|resolutiontype|quickreply))$",
             )
         )
 
