@@ -108,6 +108,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 def _login(page: Any, demo: Demo, username: str) -> None:
+    # The demo's one runserver, worker and beat share the CPU with the rest of the suite:
+    # allow slow pages rather than fail on a busy machine.
+    page.set_default_timeout(90_000)
+    page.set_default_navigation_timeout(90_000)
     page.goto(demo.url + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "demo")
@@ -204,7 +208,7 @@ def test_junior_takes_and_works_a_case_but_sends_no_answer_in_romanian(
     ) == [(1,)]
 
 
-def test_op_pagamenti_works_pagamenti_and_meets_the_products_error_pages(
+def test_op_pagamenti_answers_gives_back_and_meets_the_products_error_pages(
     demo: Demo, browser_page: Any
 ) -> None:
     page = browser_page
@@ -212,7 +216,14 @@ def test_op_pagamenti_works_pagamenti_and_meets_the_products_error_pages(
     assert _pool_cards(page) == ["Pagamenti"]
     page.click("form[action='/work/take-next/'] button")
     page.wait_for_selector(".composer textarea")
-    assert _number_on_page(page, demo, "op.pagamenti").startswith("PAG-")
+    number = _number_on_page(page, demo, "op.pagamenti")
+    assert number.startswith("PAG-")
+    page.fill(".composer textarea[name=text]", "Gentile cliente, verifichiamo il pagamento.")
+    page.click(".composer button[type=submit]")
+    page.wait_for_selector(".message.kind-outbound")
+    page.click("form[action$='/release/'] button")  # gives it back to the pool
+    page.wait_for_load_state()
+    assert demo.case(number) == {"state": "new", "assignee": None}
     response = page.goto(demo.url + "/sinistri/")  # not their pool
     assert response.status == 403
     assert "Non puoi aprire questa pagina" in page.content()
@@ -223,7 +234,7 @@ def test_op_pagamenti_works_pagamenti_and_meets_the_products_error_pages(
     assert "Traceback" not in page.content() and "settings" not in page.content()
 
 
-def test_leader_sees_the_whole_pool_assigns_by_hand_and_edits_rules(
+def test_leader_sees_the_whole_pool_assigns_moves_registers_and_edits_rules(
     demo: Demo, browser_page: Any
 ) -> None:
     page = browser_page
@@ -248,6 +259,29 @@ def test_leader_sees_the_whole_pool_assigns_by_hand_and_edits_rules(
     page.click("a[href='/work/rules/SIN/']")  # "Regole di smistamento"
     page.wait_for_selector("a[href$='/new/']")
     assert "SIN" in page.content()
+    # Registers a request that came by phone (the front desk's path).
+    page.goto(demo.url + "/register/")
+    page.select_option("select[name=pool]", label="Reclami")
+    page.select_option("select[name=channel]", index=0)
+    page.fill("input[name=customer_name]", "Carla Neri")
+    page.fill("input[name=subject]", "Telefonata: sollecito rimborso")
+    page.fill("textarea[name=text]", "La cliente chiede a che punto è il rimborso.")
+    page.click("form.form-card button[type=submit]")
+    page.wait_for_selector("ol.timeline")
+    ((registered, channel),) = demo.rows(
+        "SELECT number, channel FROM correspondence_casepage WHERE customer_name = 'Carla Neri'"
+    )
+    assert registered.startswith("REC-") and channel != "email" and registered in page.content()
+    # Moves the registered case to another pool.
+    page.click("details.panel:has(form[action$='/transfer/']) summary")
+    page.select_option("form[action$='/transfer/'] select[name=pool]", label="Sinistri")
+    page.fill("form[action$='/transfer/'] input[name=reason]", "Riguarda un sinistro")
+    page.click("form[action$='/transfer/'] button")
+    page.wait_for_load_state()
+    assert demo.rows(
+        "SELECT p.code FROM correspondence_casepage c JOIN correspondence_poolpage p"
+        " ON p.page_ptr_id = c.pool_id WHERE c.customer_name = 'Carla Neri'"
+    ) == [("SIN",)]
     # Search by a word of a demo message's body, on the demo's SQLite.
     page.goto(demo.url + "/search/?q=incrocio")
     ((found,),) = demo.rows(
