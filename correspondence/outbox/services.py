@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
@@ -37,6 +38,10 @@ logger = logging.getLogger(__name__)
 # The task enqueued on commit normally sends at once; the retry sweep only steps in
 # when that enqueue was lost (broker down), so it waits this long before it does.
 FIRST_RETRY_AFTER = timedelta(minutes=2)
+
+# Sent once the queueing transaction commits, with ``outgoing_ids``: correspondence.tasks
+# enqueues their sending on it (a service does not import the tasks above it).
+outgoing_queued = Signal()
 
 
 @transaction.atomic
@@ -120,7 +125,7 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
         [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
     )
     ids = [o.pk for o in outgoing]
-    transaction.on_commit(lambda: outgoings_enqueue(outgoing_ids=ids))
+    transaction.on_commit(lambda: _queued_announce(ids))
     return outgoing
 
 
@@ -143,26 +148,19 @@ def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
     return outgoing
 
 
-def outgoings_enqueue(*, outgoing_ids: list[int]) -> int:
-    """Hands committed mails to the sending task; returns how many the broker took.
-
-    Runs after the commit of the action that queued them, so a broker that is down or
-    missing must not surface as a failure of that action: the failure is logged, and
-    the retry sweep (``outbox_retry_task``) sends the mail once its first retry is due.
-    """
-    from correspondence.tasks import outbox_send_task
-
-    for done, outgoing_id in enumerate(outgoing_ids):
-        try:
-            outbox_send_task.delay(outgoing_id)
-        except Exception:  # logged, and the sweep retries: the mail is committed
-            logger.exception(
-                "could not enqueue %d outgoing mail(s) (%s); the retry sweep will send them",
-                len(outgoing_ids) - done,
-                outgoing_ids[done:],
+def _queued_announce(outgoing_ids: list[int]) -> None:
+    """Signals ``outgoing_queued`` after the commit. A receiver that fails (the broker down
+    or missing) is logged and never reaches the committed action: the retry sweep
+    (``outbox_retry_task``) sends the mail once its first retry is due."""
+    for _receiver, result in outgoing_queued.send_robust(
+        sender=OutgoingMail, outgoing_ids=outgoing_ids
+    ):
+        if isinstance(result, Exception):
+            logger.warning(
+                "could not enqueue outgoing mail %s (%r); the retry sweep will send them",
+                outgoing_ids,
+                result,
             )
-            return done
-    return len(outgoing_ids)
 
 
 def _message_new(mail: Queued, raw: bytes) -> Message:
