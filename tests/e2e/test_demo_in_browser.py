@@ -71,6 +71,7 @@ def _serves(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The running demo (overrides, in this module, tests/e2e's seeded-database ``demo``)."""
     data_dir = tmp_path_factory.mktemp("demo")
     port = _free_port()
     # The demo's own environment: none of the test run's database, broker or settings.
