@@ -76,3 +76,22 @@ def test_a_broker_that_cannot_be_reached_never_hides_the_filed_case(fresh: Path)
             [line["case"]],
         ).fetchone()
     assert queued == 1  # left for outbox_retry_task
+
+
+def test_a_demo_database_from_before_sqlite_search_gets_its_words(fresh: Path) -> None:
+    """Cases filed while SQLite kept no search words become findable by migrating."""
+    done = _manage(
+        fresh, "ingest_eml", "--mailbox", "sinistri", str(DEMO_MAIL / "01-incidente-torino.eml")
+    )
+    assert done.returncode == 0, done.stderr
+    database = fresh / "corrispondenza.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE correspondence_casepage SET search_vector = NULL")
+    for args in (("0012_case_pool_open_received",), ()):
+        done = _manage(fresh, "migrate", "correspondence", *args, "-v0")
+        assert done.returncode == 0, done.stderr
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT number FROM correspondence_casepage WHERE search_vector LIKE '% incrocio %'"
+        ).fetchall()
+    assert len(rows) == 1
