@@ -3,15 +3,27 @@
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
+# A database or broker that is down for a moment: the task is tried again, waiting 1, 2,
+# 4 … seconds (at most a minute, with jitter), ten times; the sweeps and beat's polling
+# catch whatever is still left after that.
+TRANSIENT = {
+    "autoretry_for": (OperationalError, InterfaceError, BrokerError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
 
 
-@shared_task(name="correspondence.tasks.mailboxes_poll_task")
+@shared_task(name="correspondence.tasks.mailboxes_poll_task", **TRANSIENT)
 def mailboxes_poll_task() -> int:
     """Queues a fetch of every active mailbox; beat runs it every few seconds."""
     ids = list(Mailbox.objects.filter(active=True).values_list("pk", flat=True))
@@ -20,19 +32,20 @@ def mailboxes_poll_task() -> int:
     return len(ids)
 
 
-@shared_task(name="correspondence.tasks.mailbox_fetch_task")
+@shared_task(name="correspondence.tasks.mailbox_fetch_task", **TRANSIENT)
 def mailbox_fetch_task(mailbox_id: int) -> dict[str, int]:
     """Fetches one mailbox. A busy or unreachable mailbox is left for the next round."""
     try:
         return mailbox_fetch(mailbox_id=mailbox_id).outcomes
-    except MailboxBusy:
+    except MailboxBusy as exc:
+        logger.info("%s: left to the reader that holds it", exc)
         return {}
     except MailboxUnavailable as exc:
         logger.warning("mailbox %s unavailable: %s", mailbox_id, exc)
         return {}
 
 
-@shared_task(name="correspondence.tasks.outbox_send_task")
+@shared_task(name="correspondence.tasks.outbox_send_task", **TRANSIENT)
 def outbox_send_task(outgoing_id: int) -> str:
     """Sends one queued mail; harmless when it was already sent (see ``outgoing_send``)."""
     from correspondence.outbox.sending import outgoing_send
@@ -40,7 +53,7 @@ def outbox_send_task(outgoing_id: int) -> str:
     return outgoing_send(outgoing_id=outgoing_id)
 
 
-@shared_task(name="correspondence.tasks.outbox_retry_task")
+@shared_task(name="correspondence.tasks.outbox_retry_task", **TRANSIENT)
 def outbox_retry_task() -> int:
     """Queues a send of every mail whose next attempt is due; beat runs it every minute."""
     from correspondence.outbox.sending import outgoing_due
