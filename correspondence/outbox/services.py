@@ -145,10 +145,25 @@ def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
 
 
 def _send_enqueue(outgoing_ids: list[int]) -> None:
+    """Queues a send of each mail; with the broker down, leaves them all to the sweep.
+
+    The first failure stops the loop: each further try would only wait for the same
+    broker again, and the action that queued the mail has already committed.
+    """
+    from kombu.exceptions import OperationalError as BrokerError
+
     from correspondence.tasks import outbox_send_task
 
-    for outgoing_id in outgoing_ids:
-        outbox_send_task.delay(outgoing_id)
+    for done, outgoing_id in enumerate(outgoing_ids):
+        try:
+            outbox_send_task.delay(outgoing_id)
+        except BrokerError as exc:
+            logger.warning(
+                "the task queue is unreachable (%s): %d outgoing mails wait for the sweep",
+                exc,
+                len(outgoing_ids) - done,
+            )
+            return
 
 
 def _message_new(mail: Queued, raw: bytes) -> Message:
