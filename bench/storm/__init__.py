@@ -40,6 +40,7 @@ FAULTS = (
     "pg_restart",
     "redis_restart",
     "dovecot_restart",
+    "dovecot_kick",
     "smtp_stop",
 )
 
@@ -214,6 +215,8 @@ class Storm:
             services.redis_restart()
         elif kind == "dovecot_restart":
             services.dovecot_restart()
+        elif kind == "dovecot_kick":
+            services.dovecot_kick(self.mailbox.imap_user)
         elif kind == "smtp_stop":
             self.smtp.stop()
             time.sleep(rng.uniform(2, 6))

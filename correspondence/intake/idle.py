@@ -23,6 +23,7 @@ from correspondence.intake.imap import imap_errors, imap_session
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
+DATABASE_BACKOFF_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,12 @@ class MailboxWatcher:
     def _pause(self, error: Exception) -> None:
         self.idling.clear()
         logger.warning("watching mailbox %s: %s", self.mailbox_id, error)
+        wait = self._backoff
         if not isinstance(error, MailboxUnavailable):
             connections.close_all()  # a broken connection is replaced on next use
-        self.stop.wait(self._backoff)
+            # A database restart lasts seconds: never wait long for it to come back.
+            wait = min(wait, DATABASE_BACKOFF_MAX_SECONDS)
+        self.stop.wait(wait)
         self._backoff = backoff_next(self._backoff, self.timings)
 
     def _mailbox(self) -> Mailbox | None:
