@@ -1,7 +1,7 @@
 """``python -m bench.storm [--messages N] [--rounds N] [--out FILE]``: the long fault storm.
 
 Creates a fresh database ``corr_storm`` on the test PostgreSQL (``bench.config``),
-migrates it, and runs ``bench.storm.Storm`` against the test Dovecot (account
+migrates it, and runs ``bench.storm.engine.Storm`` against the test Dovecot (account
 ``--imap-user``, emptied first), an SMTP server on loopback, and production's processes
 as subprocesses: thousands of messages while the intake processes are SIGKILLed 50+
 times, the outbox worker a few times, PostgreSQL restarted (fast and immediate),
@@ -75,7 +75,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from bench.storm import Storm, StormPlan
+    from bench.storm.engine import Storm, StormPlan
     from bench.storm.services import Processes
     from tests.support.processes import process_env
     from tests.support.smtp import SmtpServer, _free_port

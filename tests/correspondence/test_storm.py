@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.storm import Storm, StormPlan
+from bench.storm.engine import Storm, StormPlan
 from bench.storm.services import Processes
 from correspondence.models import Mailbox, PoolPage
 from tests.correspondence.intake.imap_helpers import (

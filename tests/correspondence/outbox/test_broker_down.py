@@ -72,3 +72,26 @@ def test_with_the_broker_down_mail_is_queued_and_the_pages_say_sending_is_delaye
     page = client.get("/")
     assert page.status_code == 200
     assert "Sending is delayed: 3 outgoing mails are waiting to leave" in page.content.decode()
+
+
+def test_with_redis_down_the_pages_still_serve(
+    folder_mailbox: Mailbox,
+    make_operator: Callable[..., User],
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Production's cache is Redis: stopped, Wagtail's per-page cache reads miss, pages serve."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "intranet.cache.TolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+    client = Client()
+    client.force_login(make_operator("anna", folder_mailbox.pool))
+    assert client.get("/").status_code == 200
+    assert client.get(folder_mailbox.pool.url).status_code == 200
+    assert "cache unreachable" in caplog.text
