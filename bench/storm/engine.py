@@ -12,6 +12,7 @@ import email
 import email.policy
 import logging
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection
@@ -74,6 +76,8 @@ class StormReport:
     delivered: int = 0
     sent_twice: int = 0
     not_delivered: int = 0
+    # Milliseconds from the SMTP server's acceptance to the Sent copy, from the outbox's log.
+    unrecorded_ms: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -123,6 +127,7 @@ class Storm:
                 self.smtp.start()
         self._outbox_settle()
         self._account()
+        self.report.unrecorded_ms = _unrecorded_window(self.processes.logs / "outbox.log")
         self.report.seconds = round(time.monotonic() - started, 1)
         return self.report
 
@@ -274,6 +279,22 @@ class Storm:
         r.delivered = sum(1 for mid in automatic if at_server[mid] >= 1)
         r.sent_twice = sum(1 for mid in automatic if at_server[mid] > 1)
         r.not_delivered = r.auto_replies - r.delivered
+
+
+def _unrecorded_window(log: Path) -> dict[str, float]:
+    """Median, p99 and longest time an accepted mail had neither copy nor record."""
+    found = sorted(
+        float(match[1])
+        for match in re.finditer(r"outcome unrecorded for ([0-9.]+) ms", log.read_text())
+    )
+    if not found:
+        return {}
+    return {
+        "mails": len(found),
+        "p50": found[len(found) // 2],
+        "p99": found[min(len(found) - 1, int(len(found) * 0.99))],
+        "max": found[-1],
+    }
 
 
 def _split(total: int, parts: int) -> list[int]:

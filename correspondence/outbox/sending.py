@@ -69,8 +69,18 @@ def outgoing_send(*, outgoing_id: int) -> str:
         raw, refused = _deliver(outgoing)
     except SEND_ERRORS as exc:
         return _failure_record(outgoing, exc)
-    sent_copy_append(mailbox=outgoing.mailbox, raw=raw)
+    accepted = time.monotonic()
+    copied = sent_copy_append(mailbox=outgoing.mailbox, raw=raw)
+    copied_after = time.monotonic() - accepted
     _patiently(lambda: _success_record(outgoing, refused), what=outgoing.message_id)
+    # Until the copy (or, without one, the record) exists, a crash would send it again.
+    unknown = copied_after if copied else time.monotonic() - accepted
+    logger.info(
+        "outgoing mail %s sent to %s; outcome unrecorded for %.1f ms",
+        outgoing.message_id,
+        ", ".join(outgoing.to),
+        unknown * 1000,
+    )
     return "sent"
 
 
@@ -227,7 +237,6 @@ def _success_record(outgoing: OutgoingMail, refused: dict[str, Any]) -> None:
     OutgoingMail.objects.filter(pk=outgoing.pk, state=_State.SENDING).update(
         state=_State.SENT, sent_at=timezone.now(), last_error=error[:2000]
     )
-    logger.info("outgoing mail %s sent to %s", outgoing.message_id, ", ".join(outgoing.to))
 
 
 def outgoing_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
