@@ -90,10 +90,11 @@ class Processes:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
-        """SIGTERM (a worker finishes its task), then SIGKILL whatever is still there."""
+        """SIGTERM to each main process (a worker lets its pool finish the task at hand, as
+        systemd's KillMode=mixed does), then SIGKILL whatever is still there."""
         for process in self.running.values():
             with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
+                os.kill(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
         for process in self.running.values():
             try:

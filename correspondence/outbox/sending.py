@@ -27,7 +27,7 @@ from django.utils import timezone
 from correspondence.errors import SecretUnavailable
 from correspondence.intake.lease import connection_reset
 from correspondence.models import Mailbox, OutgoingMail
-from correspondence.outbox.sent_copy import sent_copy_append, sent_copy_find, sent_copy_kept
+from correspondence.outbox.sent_copy import sent_copy_find, sent_copy_kept, sent_copy_ready
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +65,14 @@ def outgoing_send(*, outgoing_id: int) -> str:
     outgoing = _claim(outgoing_id)
     if outgoing is None:
         return "skipped"
-    try:
-        raw, refused = _deliver(outgoing)
-    except SEND_ERRORS as exc:
-        return _failure_record(outgoing, exc)
-    accepted = time.monotonic()
-    copied = sent_copy_append(mailbox=outgoing.mailbox, raw=raw)
-    copied_after = time.monotonic() - accepted
+    with sent_copy_ready(mailbox=outgoing.mailbox) as copy:
+        try:
+            raw, refused = _deliver(outgoing)
+        except SEND_ERRORS as exc:
+            return _failure_record(outgoing, exc)
+        accepted = time.monotonic()
+        copied = copy(raw)
+        copied_after = time.monotonic() - accepted
     _patiently(lambda: _success_record(outgoing, refused), what=outgoing.message_id)
     # Until the copy (or, without one, the record) exists, a crash would send it again.
     unknown = copied_after if copied else time.monotonic() - accepted

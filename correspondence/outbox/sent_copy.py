@@ -12,8 +12,11 @@ configured).
 """
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
 
-from imapclient import SEEN
+from imapclient import SEEN, IMAPClient
 
 from correspondence.errors import MailboxUnavailable
 from correspondence.intake.imap import imap_errors, imap_session
@@ -29,20 +32,33 @@ def sent_copy_kept(mailbox: Mailbox) -> bool:
     )
 
 
-def sent_copy_append(*, mailbox: Mailbox, raw: bytes) -> bool:
-    """APPENDs the sent mail, marked seen, to the Sent folder (created if missing).
+@contextmanager
+def sent_copy_ready(*, mailbox: Mailbox) -> Iterator[Callable[[bytes], bool]]:
+    """An IMAP session opened before the mail is sent, so that the copy follows the
+    server's acceptance by one APPEND round trip; yields ``copy(raw) -> bool``.
 
-    Returns False, logged, when the server fails us: the mail has left already, and a
-    missing copy must never make it leave again.
+    ``copy`` APPENDs the mail, marked seen, to the Sent folder (created if missing) and
+    returns False, logged, when there is no copy to keep or the server fails us: the
+    mail has left already, and a missing copy must never make it leave again.
     """
-    if not sent_copy_kept(mailbox):
-        return False
+    with ExitStack() as stack:
+        client: IMAPClient | None = None
+        if sent_copy_kept(mailbox):
+            try:
+                client = stack.enter_context(imap_session(mailbox))
+            except MailboxUnavailable as exc:
+                logger.warning("mailbox %s: no copy in the Sent folder: %s", mailbox.slug, exc)
+        yield _no_copy if client is None else partial(_copy, client, mailbox)
+
+
+def _no_copy(_raw: bytes) -> bool:
+    return False
+
+
+def _copy(client: IMAPClient, mailbox: Mailbox, raw: bytes) -> bool:
     folder = mailbox.sent_folder
     try:
-        with (
-            imap_session(mailbox) as client,
-            imap_errors(mailbox, f"copying a sent mail to {folder}"),
-        ):
+        with imap_errors(mailbox, f"copying a sent mail to {folder}"):
             if not client.folder_exists(folder):
                 client.create_folder(folder)
             client.append(folder, raw, flags=[SEEN])
