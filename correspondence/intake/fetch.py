@@ -15,7 +15,9 @@ from correspondence.intake.ingest import IngestResult, message_ingest
 from correspondence.intake.lease import (
     Claim,
     connection_reset,
-    mailbox_claimed,
+    mailbox_holder_hung,
+    mailbox_lease_acquire,
+    mailbox_lease_release,
     mailbox_lease_renew,
 )
 from correspondence.models import Mailbox
@@ -45,14 +47,28 @@ def mailbox_fetch(*, mailbox_id: int) -> FetchSummary:
     database answers again, so that the next fetch resumes where this one stopped.
     """
     try:
-        with mailbox_claimed(mailbox_id=mailbox_id) as claim:
+        claim = _claim(mailbox_id)
+        try:
             mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).first()
             if mailbox is None:
                 raise MailboxBusy(f"mailbox {mailbox_id} is inactive")
             return _fetch_recorded(mailbox, claim)
+        finally:
+            mailbox_lease_release(claim=claim)
     except (OperationalError, InterfaceError) as exc:
         connection_reset()
         _database_error_record(mailbox_id, exc)
+        raise
+
+
+def _claim(mailbox_id: int) -> Claim:
+    """The mailbox claimed; when another reader holds it and hangs, that is recorded."""
+    try:
+        return mailbox_lease_acquire(mailbox_id=mailbox_id)
+    except MailboxBusy:
+        hung = mailbox_holder_hung(mailbox_id=mailbox_id)
+        if hung:
+            _record_error(mailbox_id, hung)
         raise
 
 

@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 # First key of our advisory locks ("Corr"), so they never collide with another program's.
 ADVISORY_NAMESPACE = 0x436F7272
+# A reader that holds a mailbox while its session has been idle this long is hung (a
+# live fetch queries the database at every batch): the mailbox records it as an error.
+HUNG_AFTER = timedelta(minutes=5)
 _HOST = socket.gethostname()[:60]
 
 
@@ -119,6 +122,33 @@ def mailbox_lease_release(*, claim: Claim) -> None:
         # runs out by itself, or is taken over once this process is gone.
         logger.warning("mailbox %s: releasing the claim failed: %s", claim.mailbox_id, exc)
         connection_reset()
+
+
+def mailbox_holder_hung(*, mailbox_id: int) -> str:
+    """Why the mailbox cannot be read when its holder hangs, else "" (PostgreSQL only).
+
+    A holder whose database session sits idle past HUNG_AFTER is a stopped or stuck
+    process: its lock lasts as long as that session, which an admin can end.
+    """
+    if not _advisory():
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.pid, host(a.client_addr), a.state_change FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+            "AND l.granted AND l.classid = %s AND l.objid = %s AND l.objsubid = 2 "
+            "AND a.state = 'idle' AND a.state_change < %s",
+            [ADVISORY_NAMESPACE, mailbox_id, timezone.now() - HUNG_AFTER],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return ""
+    pid, client, since = row
+    return (
+        f"the reader holding this mailbox (database session {pid}, from {client or 'local'}) "
+        f"has done nothing since {since:%Y-%m-%d %H:%M:%S %Z}: it hangs. Stop that process, "
+        f"or end its session (SELECT pg_terminate_backend({pid})), and reading resumes."
+    )
 
 
 def connection_reset() -> None:

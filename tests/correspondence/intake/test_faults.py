@@ -4,9 +4,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import OperationalError, connection
 
@@ -102,16 +104,19 @@ def test_a_reader_killed_mid_fetch_frees_its_mailbox_within_seconds(
     filed = _inbound()
     assert 0 < filed < 300, (tmp_path / "reader.log").read_text()
 
-    def resumed() -> bool:
+    def free() -> bool:
         try:
-            mailbox_fetch(mailbox_id=mailbox.pk)
+            claim = lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
         except MailboxBusy:
             return False
+        lease.mailbox_lease_release(claim=claim)
         return True
 
-    waited = _wait(resumed, within=10, what="reading the mailbox again")
-    print(f"\nmailbox free again {time.monotonic() - killed_at:.2f} s after the SIGKILL")
-    assert waited < 5
+    _wait(free, within=10, what="claiming the mailbox again")
+    freed_after = time.monotonic() - killed_at
+    print(f"\nmailbox free again {freed_after:.2f} s after the SIGKILL")
+    assert freed_after < 3
+    mailbox_fetch(mailbox_id=mailbox.pk)
     _exactly_once(300)
 
 
@@ -267,3 +272,45 @@ def test_the_watcher_resumes_within_seconds_after_losing_the_database(
     assert len(database_lost_on_second_batch) >= 3
     assert Mailbox.objects.get(pk=mailbox.pk).last_error_at is not None
     _exactly_once(12)
+
+
+@threaded_db
+def test_a_hung_reader_is_named_in_the_mailbox_error_and_its_end_frees_the_mailbox(
+    mailbox: Mailbox, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader stopped (SIGSTOP) mid-fetch keeps its session and its lock: admins see it."""
+    append(account, mail(1))
+    db = connection.settings_dict
+    hung = psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname=db["NAME"],
+        autocommit=True,
+    )
+    hung.execute("SELECT pg_advisory_lock(%s, %s)", [lease.ADVISORY_NAMESPACE, mailbox.pk])
+    with pytest.raises(MailboxBusy):
+        mailbox_fetch(mailbox_id=mailbox.pk)
+    assert Mailbox.objects.get(pk=mailbox.pk).last_error == ""  # busy is not yet hung
+
+    monkeypatch.setattr(lease, "HUNG_AFTER", timedelta(0))
+    with pytest.raises(MailboxBusy):
+        mailbox_fetch(mailbox_id=mailbox.pk)
+    stuck = Mailbox.objects.get(pk=mailbox.pk)
+    pid = hung.info.backend_pid
+    assert f"database session {pid}" in stuck.last_error and "it hangs" in stuck.last_error
+    assert stuck.failing_since is not None
+
+    hung.close()  # the stopped process is killed: its session ends, and its lock
+    _wait(lambda: _fetched(mailbox), within=5, what="reading after the hung reader ended")
+    assert Mailbox.objects.get(pk=mailbox.pk).last_error == ""
+    _exactly_once(1)
+
+
+def _fetched(mailbox: Mailbox) -> bool:
+    try:
+        mailbox_fetch(mailbox_id=mailbox.pk)
+    except MailboxBusy:
+        return False
+    return True
