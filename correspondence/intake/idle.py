@@ -19,7 +19,7 @@ from imapclient import IMAPClient
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
-from correspondence.intake.imap import imap_errors, imap_session
+from correspondence.mailserver import imap_errors, imap_session
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)

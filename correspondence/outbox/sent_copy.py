@@ -19,7 +19,7 @@ from functools import partial
 from imapclient import SEEN, IMAPClient
 
 from correspondence.errors import MailboxUnavailable
-from correspondence.intake.imap import imap_errors, imap_session
+from correspondence.mailserver import imap_errors, imap_session
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
