@@ -67,6 +67,8 @@ class StormReport:
     threads: int = 0
     faults: dict[str, int] = field(default_factory=dict)
     stalls: list[tuple[str, float]] = field(default_factory=list)
+    # Processes that exited by themselves (e.g. started while the database restarted).
+    revived: dict[str, int] = field(default_factory=dict)
     lost: int = 0
     duplicated: int = 0
     misthreaded: int = 0
@@ -192,6 +194,7 @@ class Storm:
         while time.monotonic() < limit:
             if _filed(message_id):
                 break
+            self._revive()
             time.sleep(0.1)
         self.report.stalls.append((kind, round(time.monotonic() - appended, 2)))
 
@@ -229,6 +232,10 @@ class Storm:
         else:
             raise ValueError(f"unknown fault {kind}")
 
+    def _revive(self) -> None:
+        for name in self.processes.revive():
+            self.report.revived[name] = self.report.revived.get(name, 0) + 1
+
     def _smtp_running(self) -> bool:
         return getattr(self.smtp, "_controller", None) is not None
 
@@ -238,6 +245,7 @@ class Storm:
         wanted = self.report.messages
         deadline = time.monotonic() + within
         while time.monotonic() < deadline and _placed() < wanted:
+            self._revive()
             time.sleep(0.5)
 
     def _outbox_settle(self) -> None:

@@ -82,6 +82,13 @@ class Processes:
         for name in self.commands():
             self.start(name)
 
+    def revive(self) -> list[str]:
+        """Starts again whatever exited by itself, as a supervisor (systemd) would."""
+        exited = [name for name, process in self.running.items() if process.poll() is not None]
+        for name in exited:
+            self.start(name)
+        return exited
+
     def kill(self, name: str) -> None:
         """SIGKILL, as the kernel's OOM killer or a power cut would: nothing runs after it."""
         process = self.running.pop(name)
