@@ -9,6 +9,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from correspondence import tasks
 from correspondence.models import CasePage, Mailbox, OutgoingMail, PoolPage
 from correspondence.outbox import sending
 from correspondence.outbox.sending import outgoing_due, outgoing_send
@@ -171,7 +172,7 @@ def test_the_send_task_retries_while_the_database_is_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     outgoing = _queued(mailbox, make_case)
-    real = sending.outgoing_send
+    real = tasks.outgoing_send
     failures = [2]
 
     def flaky(**kwargs: Any) -> str:
@@ -180,7 +181,7 @@ def test_the_send_task_retries_while_the_database_is_down(
             raise OperationalError("the database system is starting up")
         return real(**kwargs)
 
-    monkeypatch.setattr(sending, "outgoing_send", flaky)
+    monkeypatch.setattr(tasks, "outgoing_send", flaky)
     # apply() runs the task here as a worker would, its retries included (without waits).
     assert outbox_send_task.apply(args=[outgoing.pk]).get() == "sent"
     assert failures == [0] and len(smtp.envelopes) == 1
