@@ -26,10 +26,11 @@ LONG_FAULTS = {
     "kill_intake": 16,
     "kill_mid_batch": 10,
     "kill_outbox": 4,
-    "db_sessions_end": 3,
-    "pg_restart": 4,
-    "redis_restart": 3,
-    "dovecot_restart": 3,
+    "db_sessions_end": 5,
+    # Few restarts of the shared services: each one disturbs everyone using them.
+    "pg_restart": 2,
+    "redis_restart": 2,
+    "dovecot_restart": 2,
     "smtp_stop": 4,
 }
 
@@ -37,7 +38,7 @@ LONG_FAULTS = {
 GENTLE_FAULTS = {
     **{k: v for k, v in LONG_FAULTS.items() if not k.endswith("_restart")},
     "db_sessions_end": 7,
-    "dovecot_kick": 3,
+    "dovecot_kick": 2,
 }
 
 

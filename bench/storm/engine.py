@@ -218,7 +218,9 @@ class Storm:
         elif kind == "db_sessions_end":
             services.database_sessions_end()
         elif kind == "pg_restart":
-            services.postgres_restart(rng.choice(["fast", "immediate"]))
+            # Alternately a clean stop and a crash with recovery.
+            count = self.report.faults[kind]
+            services.postgres_restart("fast" if count % 2 else "immediate")
         elif kind == "redis_restart":
             services.redis_restart()
         elif kind == "dovecot_restart":
