@@ -26,6 +26,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from bench.storm import services
 from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, QuarantinedMessage
@@ -179,7 +180,7 @@ class Storm:
                     client.append(self.mailbox.imap_folder, raw)
                 client.logout()
                 return
-            except OSError as exc:
+            except (OSError, IMAPClientError) as exc:
                 logger.warning("append failed (%s), attempt %d", exc, attempt)
                 time.sleep(1)
         raise RuntimeError("could not append to the IMAP server")
