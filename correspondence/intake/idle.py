@@ -2,9 +2,10 @@
 
 A watcher keeps one connection per mailbox in IDLE (or, where the server's CAPABILITY
 lacks IDLE, wakes every few seconds) and on new mail runs the ordinary ``mailbox_fetch``.
-The fetch's lease keeps reading to one worker at a time, so the watchers run safely
-alongside Celery beat's ``mailboxes_poll_task``, which stays on as the fallback: a
-mailbox whose watcher is down is still read every few seconds, only less promptly.
+The fetch's claim (``lease``) keeps reading to one worker at a time, so the watchers
+run safely alongside Celery beat's ``mailboxes_poll_task``, which stays on as the
+fallback: a mailbox whose watcher is down is still read every few seconds, only less
+promptly. A lost database connection pauses the watcher at most a few seconds.
 """
 
 import logging
