@@ -103,9 +103,9 @@ def main() -> None:
 
 def _world(user: str, smtp_port: int) -> "object":
     from bench.imapbox import account_clear
+    from correspondence import permissions
     from correspondence.models import Mailbox, PoolPage
     from intranet.home import home_page_ensure
-    from workflow import permissions
 
     account_clear(user)
     pool = home_page_ensure().add_child(
