@@ -17,6 +17,7 @@ import logging
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,17 +66,24 @@ def outgoing_send(*, outgoing_id: int) -> str:
     outgoing = _claim(outgoing_id)
     if outgoing is None:
         return "skipped"
+    accepted: list[float] = []
     with sent_copy_ready(mailbox=outgoing.mailbox) as copy:
+
+        def on_accepted(raw: bytes) -> bool:
+            accepted.append(time.monotonic())
+            return copy(raw)
+
         try:
-            raw, refused = _deliver(outgoing)
+            copied, refused = _deliver(outgoing, on_accepted=on_accepted)
         except SEND_ERRORS as exc:
-            return _failure_record(outgoing, exc)
-        accepted = time.monotonic()
-        copied = copy(raw)
-        copied_after = time.monotonic() - accepted
+            if accepted:  # refused after DATA was accepted (at QUIT): it has left
+                copied, refused = False, {}
+            else:
+                return _failure_record(outgoing, exc)
+        copied_after = time.monotonic() - accepted[0]
     _patiently(lambda: _success_record(outgoing, refused), what=outgoing.message_id)
     # Until the copy (or, without one, the record) exists, a crash would send it again.
-    unknown = copied_after if copied else time.monotonic() - accepted
+    unknown = copied_after if copied else time.monotonic() - accepted[0]
     logger.info(
         "outgoing mail %s sent to %s; outcome unrecorded for %.1f ms",
         outgoing.message_id,
@@ -122,18 +130,25 @@ def _claim(outgoing_id: int) -> OutgoingMail | None:
     return outgoing
 
 
-def _deliver(outgoing: OutgoingMail) -> tuple[bytes, dict[str, Any]]:
-    """Hands the stored bytes to the mailbox's SMTP server; returns them and the refusals."""
+def _deliver(
+    outgoing: OutgoingMail, *, on_accepted: Callable[[bytes], bool]
+) -> tuple[bool, dict[str, Any]]:
+    """Hands the stored bytes to the mailbox's SMTP server; returns what ``on_accepted``
+    said and the refused recipients.
+
+    ``on_accepted(raw)`` runs the moment the server accepted the data, before QUIT.
+    """
     with outgoing.raw.open("rb") as stored:
         raw = stored.read()
     mailbox = outgoing.mailbox
     recipients = [*outgoing.to, *outgoing.cc]
     if not mailbox.smtp_host:
         _deliver_django(raw, sender=mailbox.address, recipients=recipients)
-        return raw, {}
+        return on_accepted(raw), {}
     smtp = smtp_connect(mailbox)
     try:
-        return raw, smtp.sendmail(mailbox.address, recipients, raw)
+        refused = smtp.sendmail(mailbox.address, recipients, raw)
+        return on_accepted(raw), refused
     finally:
         _smtp_close(smtp)
 
@@ -235,7 +250,8 @@ def _failure_record(outgoing: OutgoingMail, exc: BaseException) -> str:
 def _success_record(outgoing: OutgoingMail, refused: dict[str, Any]) -> None:
     # Some recipients refused, the others accepted: sent, with the refusals on record.
     error = "; ".join(f"{address}: {code} {reply!r}" for address, (code, reply) in refused.items())
-    OutgoingMail.objects.filter(pk=outgoing.pk, state=_State.SENDING).update(
+    # ``queued`` too: a database that crashed and lost our claim must still learn it left.
+    OutgoingMail.objects.filter(pk=outgoing.pk, state__in=[_State.SENDING, _State.QUEUED]).update(
         state=_State.SENT, sent_at=timezone.now(), last_error=error[:2000]
     )
 

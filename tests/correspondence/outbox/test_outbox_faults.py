@@ -185,3 +185,28 @@ def test_the_send_task_retries_while_the_database_is_down(
     # apply() runs the task here as a worker would, its retries included (without waits).
     assert outbox_send_task.apply(args=[outgoing.pk]).get() == "sent"
     assert failures == [0] and len(smtp.envelopes) == 1
+
+
+@pytest.mark.django_db
+def test_an_accepted_mail_is_recorded_even_if_a_database_crash_lost_its_claim(
+    mailbox: Mailbox,
+    smtp: SmtpServer,
+    make_case: Callable[..., CasePage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A crashed database can come back without its last commits (our claim among them):
+    the row is ``queued`` again while its mail has already left."""
+    outgoing = _queued(mailbox, make_case)
+    real = sending._success_record
+
+    def after_crash_recovery(*args: Any) -> None:
+        OutgoingMail.objects.filter(pk=outgoing.pk).update(
+            state=OutgoingMail.State.QUEUED, attempts=0
+        )
+        real(*args)
+
+    monkeypatch.setattr(sending, "_success_record", after_crash_recovery)
+    assert outgoing_send(outgoing_id=outgoing.pk) == "sent"
+    assert _state(outgoing) == OutgoingMail.State.SENT
+    assert outgoing_due(now=timezone.now() + timedelta(hours=1)) == []
+    assert len(smtp.envelopes) == 1
