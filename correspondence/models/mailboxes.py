@@ -76,6 +76,17 @@ class Mailbox(models.Model):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
 
+    sent_folder = models.CharField(
+        _("Sent folder"),
+        max_length=255,
+        blank=True,
+        default="Sent",
+        help_text=_(
+            "Where a copy of every mail sent from this mailbox is kept (IMAP mailboxes); "
+            "the outbox also looks there before it ever sends a mail again. Empty: no copy."
+        ),
+    )
+
     smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465)
     smtp_security = models.CharField(
@@ -96,7 +107,9 @@ class Mailbox(models.Model):
 
     uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
     last_uid = models.BigIntegerField(default=0, editable=False)
+    # The row lease of databases without advisory locks (SQLite): see intake.lease.
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_owner = models.CharField(max_length=100, blank=True, editable=False)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
@@ -132,6 +145,7 @@ class Mailbox(models.Model):
                     [FieldPanel("smtp_host"), FieldPanel("smtp_port"), FieldPanel("smtp_security")]
                 ),
                 FieldRowPanel([FieldPanel("smtp_user"), FieldPanel("smtp_secret_env")]),
+                FieldPanel("sent_folder"),
             ],
             heading=_("Sending (SMTP)"),
         ),

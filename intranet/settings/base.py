@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "intranet.context_processors.staff_menu",
+                "correspondence.context_processors.outbox_status",
             ],
         },
     },

@@ -23,7 +23,8 @@ DEBUG = False
 # Shared by every process: alert bookkeeping, sessions' cache-backed bits, throttles.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down is a cache miss there, not an error page (intranet/cache.py).
+        "BACKEND": "intranet.cache.TolerantRedisCache",
         "LOCATION": os.environ.get("CACHE_URL", CELERY_BROKER_URL),
     }
 }
