@@ -6,3 +6,8 @@ class CorrespondenceConfig(AppConfig):
     name = "correspondence"
     verbose_name = _("Correspondence")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from correspondence.admin_pages import page_policy_install
+
+        page_policy_install()

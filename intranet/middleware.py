@@ -1,7 +1,10 @@
-"""Per-user interface language."""
+"""Per-user interface language, security headers, idle sessions."""
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -21,3 +24,54 @@ class UserLanguageMiddleware:
         # override, not activate: the thread's language comes back after the response.
         with translation.override(profile.language):
             return self.get_response(request)
+
+
+# The Wagtail admin's own scripts and styles: its pages set inline styles and load
+# images from blob: URLs (previews of uploads); still no inline or remote script.
+ADMIN_POLICY_UPDATE = {
+    "style-src": ["'unsafe-inline'"],
+    "style-src-elem": ["'self'", "'unsafe-inline'"],
+    "img-src": ["blob:"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every response; the admin's allowances in its CSP (which
+    django-csp's middleware, placed before this one, writes)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path_info.startswith("/admin/") and not hasattr(response, "_csp_update"):
+            response._csp_update = ADMIN_POLICY_UPDATE  # type: ignore[attr-defined]
+        return response
+
+
+# Requests a page makes by itself while open (the "who else is here" refresh): they
+# must not keep an abandoned session alive.
+BACKGROUND_HEADER = "HTTP_X_CORRISPONDENZA_BACKGROUND"
+_LAST_ACTIVE = "corrispondenza_last_active"
+
+
+class SessionIdleMiddleware:
+    """Logs out a user idle for CORRISPONDENZA_SESSION_IDLE_MINUTES (shared PCs)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            idle = settings.CORRISPONDENZA_SESSION_IDLE_MINUTES * 60
+            last = request.session.get(_LAST_ACTIVE, now)
+            if now - last > idle:
+                logout(request)
+            elif not request.META.get(BACKGROUND_HEADER):
+                request.session[_LAST_ACTIVE] = now
+        return self.get_response(request)

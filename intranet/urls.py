@@ -1,6 +1,10 @@
-"""URLs: the Wagtail admin for editors, login, case files, and the intranet pages."""
+"""URLs: the Wagtail admin for editors, login, case files, and the intranet pages.
 
-from django.conf import settings
+Stored files (raw mail, attachments, quarantine) have no URL of their own in any
+settings module, the demo's included: they are read only through views that check the
+user's pools (attachment_download).
+"""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -30,10 +34,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]

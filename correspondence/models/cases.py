@@ -5,12 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 
 
 class State(models.TextChoices):
@@ -37,7 +37,7 @@ class Urgency(models.IntegerChoices):
     URGENT = 3, _("Urgent")
 
 
-class CasePage(StaffOnlyPageMixin, Page):
+class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """A case. Its state changes only through workflow services and the transition table.
 
     Listings query the indexed columns below, never tree paths; the pool is denormalised
@@ -174,6 +174,13 @@ class CasePage(StaffOnlyPageMixin, Page):
         context["panel"] = case_panel(user=request.user, case=self)
         context["others_viewing"] = case_viewers_touch(case=self, user=request.user)
         return context
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().serve(request, *args, **kwargs)
+        if request.GET.get("images"):
+            # The reader asked for one message's remote images (see mail_bodies).
+            response._csp_update = {"img-src": ["'self'", "data:", "https:", "http:"]}  # type: ignore[attr-defined]
+        return response
 
     def require_access(self, user: Any) -> None:
         from workflow.permissions import VIEW, require_case_permission

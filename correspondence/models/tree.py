@@ -4,13 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 
 
 class PoolPage(StaffOnlyPageMixin, Page):
@@ -97,7 +97,17 @@ class PoolPage(StaffOnlyPageMixin, Page):
         require_pool_permission(user, VIEW, self)
 
 
-class YearPage(StaffOnlyPageMixin, Page):
+def _require_pool_of(page: Page, user: Any) -> None:
+    """A year or month page is seen by whoever sees its pool; to anyone else it does not
+    exist (404, so neither the pool's name nor the page's existence shows)."""
+    from workflow.permissions import VIEW, may
+
+    pool = PoolPage.objects.ancestor_of(page).first()
+    if pool is None or not may(user, VIEW, pool):
+        raise Http404
+
+
+class YearPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one year, so no parent grows without bound."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -109,8 +119,11 @@ class YearPage(StaffOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("year")
 
+    def require_access(self, user: Any) -> None:
+        _require_pool_of(self, user)
 
-class MonthPage(StaffOnlyPageMixin, Page):
+
+class MonthPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one month."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -122,6 +135,9 @@ class MonthPage(StaffOnlyPageMixin, Page):
 
     class Meta:
         verbose_name = _("month")
+
+    def require_access(self, user: Any) -> None:
+        _require_pool_of(self, user)
 
 
 class PoolMembership(models.Model):
