@@ -353,6 +353,10 @@ def _from_an_unused_loopback_address() -> Callable[..., socket.socket]:
     return connect
 
 
+WRONG_ENV = "CORRISPONDENZA_MAILBOX_WRONG"
+UNSET_ENV = "CORRISPONDENZA_MAILBOX_UNSET"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "reason"),
@@ -376,7 +380,7 @@ def test_an_unreachable_server_is_a_clear_error_and_loses_nothing(
     change: dict[str, Any],
     reason: str,
 ) -> None:
-    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_WRONG", "not-the-password")
+    monkeypatch.setenv(WRONG_ENV, "not-the-password")
     monkeypatch.delenv("CORRISPONDENZA_MAILBOX_UNSET", raising=False)
     append(account, mail(1))
     broken = {k: _free_port() if v == "free" else v for k, v in change.items()}
