@@ -16,7 +16,6 @@ from correspondence.selectors import case_search
 from correspondence.services.manual import case_register
 from workflow.permissions import REGISTER, cases_visible_to, pools_for
 
-
 # Served files never run: no script, no plug-in, no form, no same-origin access.
 DOWNLOAD_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
