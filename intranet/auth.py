@@ -1,12 +1,17 @@
 """Who may log in: staff with a password, never a demo user where the settings forbid
 them; the client's address as django-axes counts failed logins by it."""
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.shortcuts import render
+
+from intranet.middleware import LAST_ACTIVE
 
 # seed_demo puts every demo user (known user names, known password) in this group.
 DEMO_GROUP = "Demo users"
@@ -40,3 +45,10 @@ def lockout_response(request: HttpRequest, original_response: Any, credentials: 
     """django-axes' answer to a locked-out login: a page in the user's language (429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "intranet/locked_out.html", {"lockout_minutes": minutes}, status=429)
+
+
+@receiver(user_logged_in)
+def _active_on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """A login is activity: the idle clock (SessionIdleMiddleware) starts from it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVE] = int(time.time())

@@ -55,11 +55,17 @@ class SecurityHeadersMiddleware:
 # Requests a page makes by itself while open (the "who else is here" refresh): they
 # must not keep an abandoned session alive.
 BACKGROUND_HEADER = "HTTP_X_CORRISPONDENZA_BACKGROUND"
-_LAST_ACTIVE = "corrispondenza_last_active"
+LAST_ACTIVE = "corrispondenza_last_active"
+# Activity is written to the session at most this often: not one write per request.
+_ACTIVITY_GRANULARITY = 60
 
 
 class SessionIdleMiddleware:
-    """Logs out a user idle for CORRISPONDENZA_SESSION_IDLE_MINUTES (shared PCs)."""
+    """Logs out a user idle for CORRISPONDENZA_SESSION_IDLE_MINUTES (shared PCs).
+
+    The time of the last activity is set at login (intranet.auth) and moved on by
+    the user's own requests, never by a page's background refreshes.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -68,10 +74,11 @@ class SessionIdleMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            idle = settings.CORRISPONDENZA_SESSION_IDLE_MINUTES * 60
-            last = request.session.get(_LAST_ACTIVE, now)
-            if now - last > idle:
+            last = request.session.get(LAST_ACTIVE, now)
+            if now - last > settings.CORRISPONDENZA_SESSION_IDLE_MINUTES * 60:
                 logout(request)
-            elif not request.META.get(BACKGROUND_HEADER):
-                request.session[_LAST_ACTIVE] = now
+            elif not request.META.get(BACKGROUND_HEADER) and (
+                LAST_ACTIVE not in request.session or now - last >= _ACTIVITY_GRANULARITY
+            ):
+                request.session[LAST_ACTIVE] = now
         return self.get_response(request)
