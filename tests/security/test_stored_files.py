@@ -1,0 +1,94 @@
+"""Issue 11, hole 1 and 4: no part of a sender's mail runs, and no stored file has a
+public URL. A hostile multipart/related message goes through the real intake."""
+
+import re
+
+from django.contrib.auth.models import User
+from django.test import Client
+
+from correspondence.models import Attachment, CasePage
+
+RASTER = {"foto.png": "image/png"}
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_part_but_a_verified_raster_image_is_a_sandboxed_download(
+    hostile_case: CasePage, operator: User
+) -> None:
+    client = _client(operator)
+    parts = Attachment.objects.filter(message__case=hostile_case)
+    assert sorted(a.filename for a in parts) == [
+        "disegno.svg",
+        "finto.png",
+        "foto.png",
+        "pagina.html",
+    ]
+    for part in parts:
+        response = client.get(f"/attachments/{part.pk}/")
+        assert response.status_code == 200, part.filename
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response["Content-Security-Policy"]
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        if part.filename in RASTER:
+            assert response["Content-Type"] == RASTER[part.filename]
+            assert response["Content-Disposition"].startswith("inline")
+        else:
+            # The SVG, the HTML page and the "PNG" that is an SVG: never the sender's type.
+            assert response["Content-Type"] == "application/octet-stream", part.filename
+            assert response["Content-Disposition"].startswith("attachment"), part.filename
+
+
+def test_the_body_shows_no_remote_image_until_asked_and_no_unsafe_style_or_link(
+    hostile_case: CasePage, operator: User
+) -> None:
+    client = _client(operator)
+    page = client.get(hostile_case.url).content.decode()
+    body = page[page.index('class="body html"') :]
+    assert "tracker.attacker.example" not in page
+    assert "expression(" not in page and "javascript:" not in page
+    assert "url(" not in body.split("</div>")[0]
+    foto = Attachment.objects.get(message__case=hostile_case, filename="foto.png")
+    assert f'src="/attachments/{foto.pk}/"' in body  # cid: images come from our own view
+    link = re.search(r'href="\?images=(\d+)#message-\d+"', page)
+    assert link, "a 'show remote images' link for the message"
+
+    asked = client.get(hostile_case.url + "?images=" + link.group(1))
+    html = asked.content.decode()
+    assert "https://tracker.attacker.example/pixel.gif" in html
+    assert "https:" in asked["Content-Security-Policy"].split("img-src")[1].split(";")[0]
+    plain = client.get(hostile_case.url)
+    img_src = plain["Content-Security-Policy"].split("img-src")[1].split(";")[0]
+    assert "https:" not in img_src and "http:" not in img_src
+
+
+def test_media_answers_no_stored_file(hostile_case: CasePage, operator: User) -> None:
+    from django.conf import settings
+
+    client = _client(operator)
+    names = [a.file.name for a in Attachment.objects.filter(message__case=hostile_case)]
+    names.append(hostile_case.messages.first().raw.name)
+    for name in names:
+        for who in (client, Client()):
+            response = who.get(settings.MEDIA_URL + name, follow=True)
+            assert response.status_code == 404, name
+            assert b"attacker" not in response.content
+
+
+def test_no_settings_module_routes_media(settings: object) -> None:
+    """The dev settings (DEBUG on) used to add a static route for MEDIA_ROOT."""
+    import importlib
+
+    import intranet.urls
+
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    try:
+        urls = importlib.reload(intranet.urls)
+        assert not any("media" in str(p.pattern) for p in urls.urlpatterns)
+    finally:
+        settings.DEBUG = False  # type: ignore[attr-defined]
+        importlib.reload(intranet.urls)
