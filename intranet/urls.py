@@ -12,9 +12,21 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from correspondence import views as correspondence_views
+from correspondence.admin_pages import PageTypesUsageWithoutCases
 from intranet import presence
 
 urlpatterns = [
+    # In front of Wagtail's own: the page types report without cases (admin_pages).
+    path(
+        "admin/reports/page-types-usage/",
+        PageTypesUsageWithoutCases.as_view(),
+        name="page_types_usage_without_cases",
+    ),
+    path(
+        "admin/reports/page-types-usage/results/",
+        PageTypesUsageWithoutCases.as_view(results_only=True),
+        name="page_types_usage_without_cases_results",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(
