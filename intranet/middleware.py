@@ -26,12 +26,15 @@ class UserLanguageMiddleware:
             return self.get_response(request)
 
 
-# The Wagtail admin's own scripts and styles: its pages set inline styles and load
-# images from blob: URLs (previews of uploads); still no inline or remote script.
-ADMIN_POLICY_UPDATE = {
-    "style-src": ["'unsafe-inline'"],
+# The Wagtail admin's own needs: some of its widgets (date pickers, inline panels) write
+# inline scripts, its pages set inline styles, previews are same-origin frames and
+# uploads are previewed from blob: URLs. It shows no sender's content (cases are kept
+# out of it, see correspondence.admin_pages), and it still loads nothing remote.
+ADMIN_POLICY = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
     "style-src-elem": ["'self'", "'unsafe-inline'"],
-    "img-src": ["blob:"],
+    "img-src": ["'self'", "data:", "blob:"],
     "frame-src": ["'self'"],
     "frame-ancestors": ["'self'"],
 }
@@ -47,8 +50,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        if request.path_info.startswith("/admin/") and not hasattr(response, "_csp_update"):
-            response._csp_update = ADMIN_POLICY_UPDATE  # type: ignore[attr-defined]
+        if request.path_info.startswith("/admin/") and not hasattr(response, "_csp_replace"):
+            response._csp_replace = ADMIN_POLICY  # type: ignore[attr-defined]
         return response
 
 

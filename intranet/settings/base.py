@@ -160,7 +160,7 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), midi=(), display-capture=(), interest-cohort=()"
+    "midi=(), display-capture=()"
 )
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -190,6 +190,10 @@ STORAGES = {
 
 WAGTAIL_SITE_NAME = "Corrispondenza"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The intranet never asks the internet: no check for new Wagtail releases from browsers.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from Gravatar: they would tell a third party every admin user's address.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 
