@@ -138,6 +138,10 @@ CORRISPONDENZA_SESSION_IDLE_MINUTES = int(
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = int(os.environ.get("CORRISPONDENZA_SESSION_MAX_HOURS", "12")) * 3600
 
+# Stored files may be served from an origin of their own (README, Security), e.g.
+# "https://files.corrispondenza.example": download links and inline images point there.
+CORRISPONDENZA_FILES_ORIGIN = os.environ.get("CORRISPONDENZA_FILES_ORIGIN", "").rstrip("/")
+
 # Content-Security-Policy (django-csp): no inline script anywhere, nothing remote.
 # The Wagtail admin gets its own, looser policy (see intranet.middleware).
 CONTENT_SECURITY_POLICY = {
@@ -148,7 +152,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src-elem": ["'self'"],
         # Sanitised mail bodies keep plain layout styles (see correspondence.reading).
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *filter(None, [CORRISPONDENZA_FILES_ORIGIN])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

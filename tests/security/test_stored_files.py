@@ -92,3 +92,13 @@ def test_no_settings_module_routes_media(settings: object) -> None:
     finally:
         settings.DEBUG = False  # type: ignore[attr-defined]
         importlib.reload(intranet.urls)
+
+
+def test_files_can_be_served_from_an_origin_of_their_own(
+    hostile_case: CasePage, operator: User, settings: object
+) -> None:
+    settings.CORRISPONDENZA_FILES_ORIGIN = "https://files.corrispondenza.example"  # type: ignore[attr-defined]
+    page = _client(operator).get(hostile_case.url).content.decode()
+    foto = Attachment.objects.get(message__case=hostile_case, filename="foto.png")
+    url = f"https://files.corrispondenza.example/attachments/{foto.pk}/"
+    assert f'src="{url}"' in page and f'href="{url}"' in page
