@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
+from correspondence.permissions import REGISTER, cases_visible_to, pools_for
 from correspondence.reading import MAGIC_BYTES_NEEDED, raster_image_type
+from correspondence.registration import case_register
 from correspondence.selectors import case_search
-from correspondence.services.manual import case_register
-from workflow.permissions import REGISTER, cases_visible_to, pools_for
 
 # Served files never run: no script, no plug-in, no form, no same-origin access.
 DOWNLOAD_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -71,7 +71,7 @@ def register(request: HttpRequest) -> HttpResponse:
             case = case_register(
                 pool=form.cleaned_data["pool"], request=form.manual_request(), user=request.user
             )
-        except CaseActionDenied as exc:
+        except (CaseActionDenied, CaseActionInvalid) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})

@@ -12,3 +12,6 @@ class IntranetConfig(AppConfig):
             auth,
             presence,
         )
+        from intranet.page_views import page_views_register
+
+        page_views_register()

@@ -1,10 +1,7 @@
 """The page tree: intranet home → pool → year → month → case."""
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -84,28 +81,6 @@ class PoolPage(StaffOnlyPageMixin, Page):
     def address_list(self) -> list[str]:
         return [a.strip().lower() for a in self.addresses.splitlines() if a.strip()]
 
-    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
-        from correspondence.selectors import pool_case_list
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(pool_case_list(user=request.user, pool=self, params=request.GET.dict()))
-        return context
-
-    def require_access(self, user: Any) -> None:
-        from workflow.permissions import VIEW, require_pool_permission
-
-        require_pool_permission(user, VIEW, self)
-
-
-def _require_pool_of(page: Page, user: Any) -> None:
-    """A year or month page is seen by whoever sees its pool; to anyone else it does not
-    exist (404, so neither the pool's name nor the page's existence shows)."""
-    from workflow.permissions import VIEW, may
-
-    pool = PoolPage.objects.ancestor_of(page).first()
-    if pool is None or not may(user, VIEW, pool):
-        raise Http404
-
 
 class YearPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one year, so no parent grows without bound."""
@@ -118,9 +93,6 @@ class YearPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
 
     class Meta:
         verbose_name = _("year")
-
-    def require_access(self, user: Any) -> None:
-        _require_pool_of(self, user)
 
 
 class MonthPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
@@ -135,9 +107,6 @@ class MonthPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
 
     class Meta:
         verbose_name = _("month")
-
-    def require_access(self, user: Any) -> None:
-        _require_pool_of(self, user)
 
 
 class PoolMembership(models.Model):

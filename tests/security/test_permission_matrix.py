@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, get_page_models
 
+from correspondence import permissions
 from correspondence.models import (
     Attachment,
     CasePage,
@@ -37,7 +38,7 @@ from correspondence.models import (
 )
 from correspondence.services.cases import NewCase, case_create
 from intranet.models import UserProfile
-from workflow import lifecycle, permissions
+from workflow import lifecycle
 from workflow.models import RoutingRule
 
 ROLES = ("anonymous", "op_a", "op_b", "junior", "leader", "editor", "manager", "superuser")

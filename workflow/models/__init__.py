@@ -1,4 +1,4 @@
-"""Models of the workflow: assignment rules and what take-next and balancing need."""
+"""Models of the workflow: the pools' routing rules and how they assign cases."""
 
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
