@@ -26,7 +26,7 @@ def _login(page: Any, base: str, username: str, password: str = "demo") -> None:
 
 def _watch(page: Any) -> dict[str, list[str]]:
     """Records dialogs (the hostile scripts alert), console errors and requests."""
-    seen: dict[str, list[str]] = {"dialogs": [], "console": [], "requests": []}
+    seen: dict[str, list[str]] = {"dialogs": [], "console": [], "requests": [], "failed": []}
 
     def on_dialog(dialog: Any) -> None:
         seen["dialogs"].append(dialog.message)
@@ -35,6 +35,7 @@ def _watch(page: Any) -> dict[str, list[str]]:
     page.on("dialog", on_dialog)
     page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}"))
     page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.status} {r.url}"))
     return seen
 
 
@@ -128,6 +129,9 @@ def test_the_pages_staff_use_work_under_the_policy(
     page.goto(base + "/work/rules/")
     page.wait_for_selector("h1")
     page.screenshot(path=str(screenshots / "csp-rules.png"), full_page=True)
+    page.goto(base + "/work/rules/SIN/new/")
+    page.wait_for_selector("form.rules-form")
+    page.screenshot(path=str(screenshots / "csp-rule-form.png"), full_page=True)
     page.click(".who form[action='/logout/'] button")
     # The Wagtail admin: dashboard, a mailbox's form, the page explorer.
     _login(page, base, "admin")
@@ -141,7 +145,8 @@ def test_the_pages_staff_use_work_under_the_policy(
     # The admin's own scripts run: the side menu is drawn by them.
     assert page.locator("[data-side-panel-toggle], #wagtail-sidebar").count() > 0
     errors = _csp_errors(seen)
-    Path(screenshots / "csp-console.txt").write_text("\n".join(seen["console"]))
+    Path(screenshots / "csp-console.txt").write_text("\n".join(seen["console"] + seen["failed"]))
+    assert [f for f in seen["failed"] if not f.endswith("/favicon.ico")] == []
     assert errors == [], errors
     assert seen["dialogs"] == []
 
