@@ -40,6 +40,8 @@ class QuarantineViewSet(SnippetViewSet):
     list_display = ["mailbox", "reason", "status", "created_at"]
     list_filter = ["status", "mailbox"]
     inspect_view_enabled = True
+    # The raw file has no public URL: it is downloaded through quarantine_raw.
+    inspect_view_fields_exclude = ["raw"]
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -89,6 +91,11 @@ register_snippet(CorrespondenceViewSetGroup)
 def register_quarantine_urls() -> list:
     return [
         path(
+            "quarantine/<int:item_id>/raw/",
+            admin_views.quarantine_raw,
+            name="correspondence_quarantine_raw",
+        ),
+        path(
             "quarantine/<int:item_id>/<str:action>/",
             admin_views.quarantine_action,
             name="correspondence_quarantine_action",
@@ -98,7 +105,12 @@ def register_quarantine_urls() -> list:
 
 @hooks.register("register_snippet_listing_buttons")
 def quarantine_buttons(snippet: object, user: object, next_url: str | None = None) -> Iterator:
-    if not isinstance(snippet, QuarantinedMessage) or snippet.status != "open":
+    if not isinstance(snippet, QuarantinedMessage):
+        return
+    if user.has_perm(admin_views.QUARANTINE_VIEW_PERMISSION):  # type: ignore[attr-defined]
+        url = reverse("correspondence_quarantine_raw", args=[snippet.pk])
+        yield MenuItem(_("Download the message"), url, priority=5)
+    if snippet.status != "open":
         return
     if not user.has_perm(admin_views.QUARANTINE_PERMISSION):  # type: ignore[attr-defined]
         return

@@ -102,3 +102,32 @@ def test_files_can_be_served_from_an_origin_of_their_own(
     foto = Attachment.objects.get(message__case=hostile_case, filename="foto.png")
     url = f"https://files.corrispondenza.example/attachments/{foto.pk}/"
     assert f'src="{url}"' in page and f'href="{url}"' in page
+
+
+def test_a_quarantined_message_is_a_download_for_the_quarantines_readers_only(
+    folder_mailbox: object, operator: User, editor: User
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    from correspondence.intake.ingest import message_ingest
+    from correspondence.models import QuarantinedMessage
+
+    message_ingest(mailbox=folder_mailbox, raw=b"\x00" * 10)  # type: ignore[arg-type]
+    item = QuarantinedMessage.objects.get()
+    url = f"/admin/quarantine/{item.pk}/raw/"
+    root = User.objects.create_superuser("root", password="pw")
+    listing = _client(root).get("/admin/snippets/correspondence/quarantinedmessage/")
+    assert url in listing.content.decode()
+    inspect = _client(root).get(
+        f"/admin/snippets/correspondence/quarantinedmessage/inspect/{item.pk}/"
+    )
+    assert "/media/" not in inspect.content.decode()
+    response = _client(root).get(url)
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == b"\x00" * 10
+    assert _client(operator).get(url).status_code in {302, 403}
+    assert _client(editor).get(url).status_code in {302, 403}  # the admin redirects a refusal
+    editor.user_permissions.add(Permission.objects.get(codename="view_quarantinedmessage"))
+    assert _client(User.objects.get(pk=editor.pk)).get(url).status_code == 200
