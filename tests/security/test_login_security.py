@@ -144,3 +144,34 @@ def test_production_settings_forbid_demo_users() -> None:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
     }
     assert ast.literal_eval(assigned["CORRISPONDENZA_ALLOW_DEMO"]) is False
+
+
+LOGIN_SCRIPT = """
+from django.test import Client
+client = Client(HTTP_HOST="corrispondenza.example.it")
+for name, password in (("op.demo", "demo"), ("real", "pw")):
+    response = client.post("/login/", {"username": name, "password": password}, secure=True)
+    print(name, response.status_code)
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_demo_user_cannot_log_in_under_the_production_settings() -> None:
+    """The real production settings module, in its own process, on the test database."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django.db import connection
+
+    from tests.intranet.test_settings import PRODUCTION_ENV, _manage
+
+    # Hashed as production hashes (the test settings' fast hasher is unknown there).
+    def hashed(password: str) -> str:
+        return PBKDF2PasswordHasher().encode(password, "saltsaltsalt", iterations=1000)
+
+    demo = User.objects.create(username="op.demo", password=hashed("demo"))
+    demo.groups.add(Group.objects.get_or_create(name=DEMO_GROUP)[0])
+    User.objects.create(username="real", password=hashed("pw"))
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    result = _manage("shell", "-c", LOGIN_SCRIPT, env={**PRODUCTION_ENV, "DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "op.demo 200" in result.stdout and "real 302" in result.stdout, result.stdout
