@@ -34,6 +34,12 @@ def _admin_urls(case: CasePage) -> list[str]:
         "/admin/reports/aging-pages/",
         "/admin/reports/locked/",
         "/admin/reports/page-types-usage/",
+        "/admin/reports/workflow/",
+        "/admin/reports/workflow_tasks/",
+        "/admin/search/?q=Fattura",
+        f"/admin/pages/{month.pk}/add_subpage/",
+        f"/admin/pages/{case.pk}/workflow_history/",
+        f"/admin/pages/{case.pk}/edit/preview/",
     ]
     for suffix in (
         "edit/",

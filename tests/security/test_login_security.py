@@ -155,7 +155,7 @@ for name, password in (("op.demo", "demo"), ("real", "pw")):
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_demo_user_cannot_log_in_under_the_production_settings() -> None:
     """The real production settings module, in its own process, on the test database."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
