@@ -51,6 +51,8 @@ def test_the_body_shows_no_remote_image_until_asked_and_no_unsafe_style_or_link(
     body = page[page.index('class="body html"') :]
     assert "tracker.attacker.example" not in page
     assert "expression(" not in page and "javascript:" not in page
+    stored = hostile_case.messages.first().html
+    assert "expression(" not in stored and "url(" not in stored and "color:red" in stored
     assert "url(" not in body.split("</div>")[0]
     foto = Attachment.objects.get(message__case=hostile_case, filename="foto.png")
     assert f'src="/attachments/{foto.pk}/"' in body  # cid: images come from our own view
