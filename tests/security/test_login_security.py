@@ -175,3 +175,19 @@ def test_a_demo_user_cannot_log_in_under_the_production_settings() -> None:
     result = _manage("shell", "-c", LOGIN_SCRIPT, env={**PRODUCTION_ENV, "DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert "op.demo 200" in result.stdout and "real 302" in result.stdout, result.stdout
+
+
+def test_the_address_counted_is_the_one_the_trusted_proxies_saw(settings: object) -> None:
+    from django.test import RequestFactory
+
+    from intranet.auth import client_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    settings.CORRISPONDENZA_PROXY_COUNT = 0  # type: ignore[attr-defined]
+    assert client_address(request) == "10.0.0.1"  # no proxy: the header is the client's lie
+    settings.CORRISPONDENZA_PROXY_COUNT = 1  # type: ignore[attr-defined]
+    assert client_address(request) == "203.0.113.7"  # what our one proxy appended
+    settings.CORRISPONDENZA_PROXY_COUNT = 3  # type: ignore[attr-defined]
+    assert client_address(request) == "10.0.0.1"  # fewer hops than proxies: not trusted
