@@ -100,3 +100,16 @@ def test_nobody_changes_a_case_from_the_page_editor(
     assert CasePage.objects.filter(number=hostile_case.number).count() == 1
     assert CasePage.objects.count() == 1
     assert not case.revisions.exists()
+
+
+def test_pools_stay_editable_in_the_admin(hostile_case: CasePage, superuser: User) -> None:
+    client = Client()
+    client.force_login(superuser)
+    pool = hostile_case.pool
+    home = pool.get_parent()
+    assert client.get(f"/admin/pages/{pool.pk}/edit/").status_code == 200
+    assert client.get(f"/admin/pages/{home.pk}/").status_code == 200
+    adding = client.get(f"/admin/pages/add/correspondence/poolpage/{home.pk}/")
+    assert adding.status_code == 200
+    listing = client.get(f"/admin/pages/{home.pk}/").content.decode()
+    assert pool.title in listing
