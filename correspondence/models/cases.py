@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 
 
 class State(models.TextChoices):
@@ -34,7 +34,7 @@ class Urgency(models.IntegerChoices):
     URGENT = 3, _("Urgent")
 
 
-class CasePage(StaffOnlyPageMixin, Page):
+class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """A case. Its state changes only through workflow services and the transition table.
 
     Listings query the indexed columns below, never tree paths; the pool is denormalised

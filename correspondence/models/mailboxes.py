@@ -1,17 +1,39 @@
 """Supervised mailboxes and the quarantine of messages that could not be processed."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from correspondence import secrets
+from correspondence.admin_forms import MailboxAdminForm
+
+
+def secret_env_validate(value: str) -> None:
+    """Refuses a variable that may not hold a mailbox secret (see secrets.env_name_problem)."""
+    if value and secrets.env_name_problem(value):
+        raise ValidationError(
+            _(
+                "Only a variable whose name starts with %(prefix)s (capital letters, digits "
+                "and _) may hold a mailbox password."
+            ),
+            params={"prefix": secrets.env_prefix()},
+            code="secret_env_prefix",
+        )
+
+
+_SECRET_ENV_HELP = _(
+    "Or the name of an environment variable of the server that holds the password; it "
+    "must start with the prefix the deployment set (CORRISPONDENZA_MAILBOX_ by default)."
+)
 
 
 class Mailbox(models.Model):
     """A mailbox read by intake (IMAP, or a local folder for the demo) and its SMTP for replies.
 
-    Secrets are never stored in clear: either the name of an environment variable, or
-    a value encrypted with the deployment's secrets key.
+    Secrets are never stored in clear: either typed in the admin and encrypted with the
+    deployment's secrets key (write-only), or the name of an environment variable that
+    carries the configured prefix.
     """
 
     class Kind(models.TextChoices):
@@ -64,7 +86,13 @@ class Mailbox(models.Model):
         _("IMAP security"), max_length=10, choices=Security, default=Security.TLS
     )
     imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
-    imap_secret_env = models.CharField(_("IMAP password variable"), max_length=100, blank=True)
+    imap_secret_env = models.CharField(
+        _("IMAP password variable"),
+        max_length=100,
+        blank=True,
+        validators=[secret_env_validate],
+        help_text=_SECRET_ENV_HELP,
+    )
     imap_secret_encrypted = models.TextField(blank=True, editable=False)
     imap_folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_processing = models.CharField(
@@ -93,7 +121,13 @@ class Mailbox(models.Model):
         _("SMTP security"), max_length=10, choices=Security, default=Security.TLS
     )
     smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
-    smtp_secret_env = models.CharField(_("SMTP password variable"), max_length=100, blank=True)
+    smtp_secret_env = models.CharField(
+        _("SMTP password variable"),
+        max_length=100,
+        blank=True,
+        validators=[secret_env_validate],
+        help_text=_SECRET_ENV_HELP,
+    )
     smtp_secret_encrypted = models.TextField(blank=True, editable=False)
 
     auto_reply = models.CharField(
@@ -115,6 +149,7 @@ class Mailbox(models.Model):
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
 
+    base_form_class = MailboxAdminForm
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
@@ -127,7 +162,13 @@ class Mailbox(models.Model):
                 FieldRowPanel(
                     [FieldPanel("imap_host"), FieldPanel("imap_port"), FieldPanel("imap_security")]
                 ),
-                FieldRowPanel([FieldPanel("imap_user"), FieldPanel("imap_secret_env")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("imap_user"),
+                        FieldPanel("imap_password"),
+                        FieldPanel("imap_secret_env"),
+                    ]
+                ),
                 FieldRowPanel(
                     [
                         FieldPanel("imap_folder"),
@@ -144,7 +185,13 @@ class Mailbox(models.Model):
                 FieldRowPanel(
                     [FieldPanel("smtp_host"), FieldPanel("smtp_port"), FieldPanel("smtp_security")]
                 ),
-                FieldRowPanel([FieldPanel("smtp_user"), FieldPanel("smtp_secret_env")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("smtp_user"),
+                        FieldPanel("smtp_password"),
+                        FieldPanel("smtp_secret_env"),
+                    ]
+                ),
                 FieldPanel("sent_folder"),
             ],
             heading=_("Sending (SMTP)"),

@@ -22,3 +22,6 @@ MEDIA_ROOT = os.environ.get("CORRISPONDENZA_TEST_MEDIA_ROOT") or tempfile.mkdtem
 )
 # Tests assert the English source texts; tests/intranet/test_languages.py checks the others.
 LANGUAGE_CODE = "en"
+# Django's test client logs in without a request, which django-axes refuses; the
+# throttling tests (tests/intranet/test_login_security.py) switch it back on.
+AXES_ENABLED = False
