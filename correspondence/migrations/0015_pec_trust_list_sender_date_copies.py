@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0011_case_assignee_open_due'),
+        ('correspondence', '0014_merge_lease_secrets_search'),
     ]
 
     operations = [
