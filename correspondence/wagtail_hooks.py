@@ -14,6 +14,7 @@ from correspondence.models import (
     Category,
     Department,
     Mailbox,
+    MailText,
     QuarantinedMessage,
     QuickReply,
     ResolutionType,
@@ -57,16 +58,30 @@ class ResolutionTypeViewSet(SnippetViewSet):
 class QuickReplyViewSet(SnippetViewSet):
     model = QuickReply
     icon = "openquote"
-    list_display = ["title", "pool", "language", "active"]
-    list_filter = ["pool", "language", "active"]
+    list_display = ["title", "pool", "language", "active", "live"]
+    list_filter = ["language", "active", "live"]
     search_fields = ["title", "text"]
+
+
+class MailTextViewSet(SnippetViewSet):
+    model = MailText
+    icon = "mail"
+    list_display = ["__str__", "subject", "language", "live", "has_unpublished_changes"]
+    list_filter = ["kind", "language", "live"]
+    search_fields = ["subject", "body"]
+
+
+class TextsViewSetGroup(SnippetViewSetGroup):
+    items = (MailTextViewSet, QuickReplyViewSet)
+    menu_icon = "doc-full"
+    menu_label = _("Texts")
+    menu_name = "texts"
 
 
 class CorrespondenceViewSetGroup(SnippetViewSetGroup):
     items = (
         MailboxViewSet,
         QuarantineViewSet,
-        QuickReplyViewSet,
         DepartmentViewSet,
         CategoryViewSet,
         ResolutionTypeViewSet,
@@ -77,6 +92,7 @@ class CorrespondenceViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(CorrespondenceViewSetGroup)
+register_snippet(TextsViewSetGroup)
 
 
 @hooks.register("register_admin_urls")

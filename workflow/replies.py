@@ -5,7 +5,6 @@ customer's last message), carries the operator's signature with its JPG inline, 
 for a PEC case leaves through the PEC mailbox's own SMTP.
 """
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
-from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
+from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment, bodies_signed
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from workflow.lifecycle import case_locked
@@ -59,16 +58,6 @@ def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
     return text, image
 
 
-def _bodies(text: str, signature: str, image: OutgoingAttachment | None) -> tuple[str, str]:
-    plain = f"{text.rstrip()}\n\n-- \n{signature}" if signature else text.rstrip()
-    paragraphs = "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n")
-    )
-    signed = f"<p>{html.escape(signature).replace(chr(10), '<br>')}</p>" if signature else ""
-    img = f'<p><img src="cid:{SIGNATURE_CID}" alt=""></p>' if image else ""
-    return plain, f"<html><body>{paragraphs}{signed}{img}</body></html>"
-
-
 def _require_replier(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
     if case.state != State.TAKEN:
@@ -98,7 +87,7 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
     signature, image = _signature(user)
-    plain, rich = _bodies(reply.text, signature, image)
+    plain, rich = bodies_signed(reply.text, signature, SIGNATURE_CID if image else None)
     parent = _last_inbound(case)
     references = [*parent.references.split(), parent.message_id] if parent else []
     try:

@@ -1,5 +1,6 @@
 """Reference data editors manage: departments, categories and questions, resolution types."""
 
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -52,7 +53,7 @@ class Category(ClusterableModel):
 
     panels = [
         FieldPanel("name"),
-        FieldPanel("pool"),
+        FieldPanel("pool", widget=forms.Select),
         FieldPanel("active"),
         InlinePanel("questions", label=_("Questions")),
     ]

@@ -18,6 +18,7 @@ from correspondence.models import (
     Category,
     Department,
     Mailbox,
+    MailText,
     PoolMembership,
     PoolPage,
     Question,
@@ -62,21 +63,55 @@ USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] =
     ),
     ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {"language": "it"}),
 ]
-AUTO_REPLY_SUBJECT = "Abbiamo ricevuto il suo messaggio [{number}]"
-AUTO_REPLY_BODY = (
-    "Gentile cliente,\n\nabbiamo ricevuto il suo messaggio «{subject}» e lo abbiamo "
-    "registrato con il numero {number}. La preghiamo di citarlo in ogni comunicazione "
-    "successiva.\n\nCordiali saluti\nAssicura S.p.A."
-)
+# The auto-reply in the four languages; customers get the one they wrote in.
+AUTO_REPLIES = {
+    "it": (
+        "Abbiamo ricevuto il suo messaggio [{case_number}]",
+        "Gentile {customer_name},\n\nabbiamo ricevuto il suo messaggio «{subject}» e lo "
+        "abbiamo registrato con il numero {case_number}. Le risponderemo entro il {deadline}. "
+        "La preghiamo di citare il numero in ogni comunicazione successiva.\n\n"
+        "Cordiali saluti\nAssicura S.p.A.",
+    ),
+    "pl": (
+        "Otrzymaliśmy Pana/Pani wiadomość [{case_number}]",
+        "Szanowni Państwo,\n\notrzymaliśmy wiadomość „{subject}” i zarejestrowaliśmy ją pod "
+        "numerem {case_number}. Odpowiemy do {deadline}. Prosimy podawać ten numer w dalszej "
+        "korespondencji.\n\nZ poważaniem\nAssicura S.p.A.",
+    ),
+    "ro": (
+        "Am primit mesajul dumneavoastră [{case_number}]",
+        "Stimată doamnă, stimate domn,\n\nam primit mesajul „{subject}” și l-am înregistrat "
+        "cu numărul {case_number}. Vă vom răspunde până la {deadline}. Vă rugăm să menționați "
+        "acest număr în corespondența ulterioară.\n\nCu stimă\nAssicura S.p.A.",
+    ),
+    "en": (
+        "We have received your message [{case_number}]",
+        "Dear {customer_name},\n\nwe have received your message “{subject}” and registered "
+        "it as case {case_number}. We will answer by {deadline}. Please quote this number in "
+        "any further correspondence.\n\nKind regards\nAssicura S.p.A.",
+    ),
+}
+# title, language, text
 QUICK_REPLIES = [
-    ("Documenti mancanti", "Per proseguire con la pratica {number} ci servono ancora: "),
+    ("Documenti mancanti", "it", "Per proseguire con la pratica {case_number} ci servono ancora: "),
     (
         "Pratica in lavorazione",
-        "La pratica {number} è in lavorazione; la ricontatteremo entro cinque giorni lavorativi.",
+        "it",
+        "La pratica {case_number} è in lavorazione; la ricontatteremo entro il {deadline}.",
     ),
-    ("Prośba o dokumenty", "Aby kontynuować sprawę {number}, prosimy o przesłanie: "),
-    ("Solicitare documente", "Pentru a continua dosarul {number}, vă rugăm să ne trimiteți: "),
+    ("Prośba o dokumenty", "pl", "Aby kontynuować sprawę {case_number}, prosimy o przesłanie: "),
+    (
+        "Solicitare documente",
+        "ro",
+        "Pentru a continua dosarul {case_number}, vă rugăm să ne trimiteți: ",
+    ),
+    ("Missing documents", "en", "To go on with case {case_number} we still need: "),
 ]
+# What editors may do in the admin: reference data and every text, published on their own.
+EDITOR_PERMISSIONS = (
+    r"^(access_admin|(add|change|delete|view|publish|lock|unlock)_"
+    r"(mailbox|department|category|question|resolutiontype|mailtext|quickreply))$"
+)
 MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
 
 
@@ -111,9 +146,15 @@ class Command(BaseCommand):
                     slug=slug,
                     code=code,
                     addresses=address,
-                    auto_reply_subject=AUTO_REPLY_SUBJECT,
-                    auto_reply_body=AUTO_REPLY_BODY,
                 )
+            )
+        for language, (subject, body) in AUTO_REPLIES.items():
+            MailText.objects.get_or_create(
+                kind=MailText.Kind.AUTO_REPLY,
+                pool=pool,
+                mailbox=None,
+                language=language,
+                defaults={"subject": subject, "body": body, "live": True},
             )
         return pool
 
@@ -127,8 +168,7 @@ class Command(BaseCommand):
         editors.permissions.add(
             *Permission.objects.filter(
                 content_type__app_label__in=["correspondence", "wagtailadmin"],
-                codename__regex=r"^(access_admin|(add|change|delete|view)_"
-                r"(mailbox|department|category|question|resolutiontype))$",
+                codename__regex=EDITOR_PERMISSIONS,
             )
         )
 
@@ -164,8 +204,10 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=f"{pool.title} {role}"))
 
     def reference_data(self) -> None:
-        for title, text in QUICK_REPLIES:
-            QuickReply.objects.get_or_create(title=title, defaults={"text": text})
+        for title, language, text in QUICK_REPLIES:
+            QuickReply.objects.get_or_create(
+                title=title, defaults={"text": text, "language": language}
+            )
         sinistri = PoolPage.objects.get(code="SIN")
         category, created = Category.objects.get_or_create(name="RC Auto", pool=sinistri)
         if created:
