@@ -84,12 +84,12 @@ def test_an_auto_reply_to_a_polish_message_comes_out_in_polish(
     ingest: Callable[[bytes], Any], smtp: SmtpServer, sinistri: PoolPage
 ) -> None:
     _text(sinistri, "it", "Ricevuto [{case_number}]", "Gentile {customer_name}, pratica {number}.")
-    _text(sinistri, "pl", "Otrzymaliśmy [{case_number}]", "Szanowna {customer_name}, sprawa {number}.")
+    _text(sinistri, "pl", "Otrzymaliśmy [{case_number}]", "Droga {customer_name}, sprawa {number}.")
     case = ingest(POLISH).case
     assert case.language == "pl"
     sent = _received(smtp)
     assert sent["Subject"] == f"Otrzymaliśmy [{case.number}]"
-    assert sent.get_content().strip() == f"Szanowna Ola Kowalska, sprawa {case.number}."
+    assert sent.get_content().strip() == f"Droga Ola Kowalska, sprawa {case.number}."
 
 
 def test_without_a_text_in_the_customers_language_the_pools_language_answers(
@@ -200,7 +200,9 @@ def test_the_composer_offers_quick_replies_in_the_customers_language_first_and_f
     case = make_case(sinistri, customer_name="Ola", language="pl")
     user = User.objects.create_user("op", first_name="Anna", last_name="Rossi")
     QuickReply.objects.create(title="A", text="Pratica {case_number}", language="it")
-    QuickReply.objects.create(title="B", text="Sprawa {case_number}, {operator_name}", language="pl")
+    QuickReply.objects.create(
+        title="B", text="Sprawa {case_number}, {operator_name}", language="pl"
+    )
     QuickReply.objects.create(title="C", text="draft", language="pl", live=False)
     offered = quick_replies_for(case=case, operator=user)
     assert [q["title"] for q in offered] == ["B", "A"]

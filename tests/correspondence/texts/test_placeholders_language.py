@@ -26,9 +26,9 @@ def test_filling_is_plain_replacement_of_whitelisted_names() -> None:
 @pytest.mark.parametrize(
     ("text", "language"),
     [
-        ("Buongiorno, vi scrivo per il sinistro del 3 marzo. Allego le foto. Cordiali saluti", "it"),
+        ("Buongiorno, vi scrivo per il sinistro del 3 marzo. Allego le foto.", "it"),
         ("Dzień dobry, piszę w sprawie szkody z 3 marca. Załączam zdjęcia. Pozdrawiam", "pl"),
-        ("Bună ziua, vă scriu în legătură cu dosarul de daune. Atașez fotografiile. Cu stimă", "ro"),
+        ("Bună ziua, vă scriu în legătură cu dosarul de daune. Atașez fotografiile.", "ro"),
         ("Hello, I am writing about the claim of 3 March. Please find the photos attached.", "en"),
         ("SIN-2026-000001", None),
         ("", None),
