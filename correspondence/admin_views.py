@@ -8,10 +8,25 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.probe import mailbox_connection_test
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
-from correspondence.models import QuarantinedMessage
+from correspondence.models import Mailbox, QuarantinedMessage
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
+MAILBOX_PERMISSION = "correspondence.change_mailbox"
+
+
+def mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Logs in to the mailbox's servers (POST) and shows what each one answered."""
+    if not request.user.has_perm(MAILBOX_PERMISSION):
+        raise PermissionDenied
+    mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    results = mailbox_connection_test(mailbox=mailbox) if request.method == "POST" else None
+    return TemplateResponse(
+        request,
+        "correspondence/admin/mailbox_test.html",
+        {"mailbox": mailbox, "results": results},
+    )
 
 
 def quarantine_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:

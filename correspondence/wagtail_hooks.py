@@ -99,11 +99,23 @@ register_snippet(TextsViewSetGroup)
 def register_quarantine_urls() -> list:
     return [
         path(
+            "mailboxes/<int:mailbox_id>/test/",
+            admin_views.mailbox_test,
+            name="correspondence_mailbox_test",
+        ),
+        path(
             "quarantine/<int:item_id>/<str:action>/",
             admin_views.quarantine_action,
             name="correspondence_quarantine_action",
         ),
     ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def mailbox_buttons(snippet: object, user: object, next_url: str | None = None) -> Iterator:
+    if isinstance(snippet, Mailbox) and user.has_perm(admin_views.MAILBOX_PERMISSION):  # type: ignore[attr-defined]
+        url = reverse("correspondence_mailbox_test", args=[snippet.pk])
+        yield MenuItem(_("Test connection"), url, priority=10)
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -1,5 +1,6 @@
 """The page tree: intranet home → pool → year → month → case."""
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +141,12 @@ class PoolMembership(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=1, help_text=_("1 is served first.")
     )
+
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("pool", widget=forms.Select),
+        FieldPanel("priority"),
+    ]
 
     class Meta:
         verbose_name = _("pool membership")

@@ -112,6 +112,18 @@ EDITOR_PERMISSIONS = (
     r"^(access_admin|(add|change|delete|view|publish|lock|unlock)_"
     r"(mailbox|department|category|question|resolutiontype|mailtext|quickreply))$"
 )
+# Italian (the name), Polish, Romanian, English
+RESOLUTIONS = [
+    ("Risposta inviata", "Odpowiedź wysłana", "Răspuns trimis", "Answer sent"),
+    ("Respinta", "Odrzucona", "Respinsă", "Refused"),
+    ("Duplicato", "Duplikat", "Duplicat", "Duplicate"),
+    (
+        "Inoltrata ad altro ufficio",
+        "Przekazana do innego działu",
+        "Transmisă altui birou",
+        "Passed to another office",
+    ),
+]
 MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
 
 
@@ -209,12 +221,23 @@ class Command(BaseCommand):
                 title=title, defaults={"text": text, "language": language}
             )
         sinistri = PoolPage.objects.get(code="SIN")
-        category, created = Category.objects.get_or_create(name="RC Auto", pool=sinistri)
+        category, created = Category.objects.get_or_create(
+            name="RC Auto",
+            pool=sinistri,
+            defaults={
+                "name_pl": "OC komunikacyjne",
+                "name_ro": "RCA",
+                "name_en": "Motor liability",
+            },
+        )
         if created:
             Question.objects.create(
                 category=category,
                 key="targa",
                 label="Targa del veicolo",
+                label_pl="Numer rejestracyjny pojazdu",
+                label_ro="Numărul de înmatriculare",
+                label_en="Number plate",
                 required=True,
                 sort_order=0,
             )
@@ -222,11 +245,16 @@ class Command(BaseCommand):
                 category=category,
                 key="cliente_partner",
                 label="Il cliente è un partner?",
+                label_pl="Czy klient jest partnerem?",
+                label_ro="Clientul este partener?",
+                label_en="Is the customer a partner?",
                 kind=Question.Kind.YES_NO,
                 sort_order=1,
             )
-        for name in ("Risposta inviata", "Respinta", "Duplicato", "Inoltrata ad altro ufficio"):
-            ResolutionType.objects.get_or_create(name=name)
+        for it, pl, ro, en in RESOLUTIONS:
+            ResolutionType.objects.get_or_create(
+                name=it, defaults={"name_it": it, "name_pl": pl, "name_ro": ro, "name_en": en}
+            )
         for name, emails, days in (
             ("Ufficio legale", "legale@assicura.example.it", 3),
             ("Liquidazione danni", "liquidazione@assicura.example.it", 5),
