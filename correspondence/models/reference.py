@@ -32,12 +32,12 @@ class NamedInLanguages(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         return _in_language(self, "name")
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Department(models.Model):
