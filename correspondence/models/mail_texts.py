@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import formats, translation
 from django.utils.functional import lazy
 from django.utils.html import format_html_join
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import (
@@ -50,8 +50,8 @@ def _placeholder_help() -> str:
     rows = format_html_join(
         "", "<li><code>{{{}}}</code> — {}</li>", ((k, v) for k, v in PLACEHOLDER_LABELS.items())
     )
-    intro = _g("You may write these placeholders; each is replaced when the mail is sent:")
-    outro = _g("Write {{ or }} for a brace. Anything else between braces is refused on save.")
+    intro = gettext("You may write these placeholders; each is replaced when the mail is sent:")
+    outro = gettext("Write {{ or }} for a brace. Anything else between braces is refused on save.")
     return f"<p>{intro}</p><ul>{rows}</ul><p>{outro}</p>"
 
 
@@ -64,11 +64,11 @@ def placeholders_validate(**fields: str) -> None:
     for field, text in fields.items():
         for problem in _problems(text or ""):
             if problem.kind == "unknown":
-                message = _g(
+                message = gettext(
                     "Unknown placeholder %(token)s (character %(position)s). Use one of: %(known)s."
                 )
             else:
-                message = _g(
+                message = gettext(
                     "A lone brace “%(token)s” at character %(position)s: write {{ or }} "
                     "for a brace, or close the placeholder."
                 )
@@ -85,7 +85,7 @@ def sample_values(language: str, operator_name: str = "") -> dict[str, str]:
     with translation.override(language or settings.LANGUAGE_CODE):
         return {
             "case_number": "SIN-2026-000123",
-            "subject": _g("Claim for the damage of 3 March"),
+            "subject": gettext("Claim for the damage of 3 March"),
             "customer_name": "Maria Rossi",
             "customer_email": "maria.rossi@example.com",
             "operator_name": operator_name or "Ola Nowak",
@@ -202,7 +202,7 @@ class MailText(
         indexes = [models.Index(fields=["kind", "language"], name="mail_text_kind_language")]
 
     def __str__(self) -> str:
-        where = self.mailbox or self.pool or _g("every pool")
+        where = self.mailbox or self.pool or gettext("every pool")
         return f"{self.get_kind_display()} · {where} · {self.language}"
 
     def preview_texts(self) -> tuple[str, str]:
@@ -212,11 +212,13 @@ class MailText(
         super().clean()
         placeholders_validate(subject=self.subject, body=self.body)
         if self.mailbox_id and self.kind != self.Kind.AUTO_REPLY:
-            raise ValidationError({"mailbox": _g("Only auto-replies can belong to a mailbox.")})
+            raise ValidationError(
+                {"mailbox": gettext("Only auto-replies can belong to a mailbox.")}
+            )
         twins = MailText.objects.filter(
             kind=self.kind, pool=self.pool_id, mailbox=self.mailbox_id, language=self.language
         ).exclude(pk=self.pk)
         if twins.exists():
             raise ValidationError(
-                {"language": _g("This text already exists in this language: edit that one.")}
+                {"language": gettext("This text already exists in this language: edit that one.")}
             )
