@@ -190,7 +190,9 @@ class MailText(
 
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("language")]),
-        FieldRowPanel([FieldPanel("pool", widget=forms.Select), FieldPanel("mailbox")]),
+        FieldRowPanel(
+            [FieldPanel("pool", widget=forms.Select), FieldPanel("mailbox", widget=forms.Select)]
+        ),
         MultiFieldPanel([FieldPanel("subject"), FieldPanel("body")], heading=_("The mail")),
         HelpPanel(content=placeholder_help, heading=_("Placeholders")),
     ]

@@ -127,6 +127,8 @@ def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(
         smtp_security=Mailbox.Security.NONE,
     )
     url = reverse("correspondence_mailbox_test", args=[mailbox.pk])
+    listing = admin_client.get(reverse("wagtailsnippets_correspondence_mailbox:list"))
+    assert f'href="{url}"' in listing.content.decode()
     page = admin_client.post(url).content.decode()
     assert "IMAP: works" in page and f"logged in as {user}" in page
     assert "SMTP: works" in page and "NOOP 250" in page
