@@ -3,9 +3,11 @@
 from collections.abc import Iterator
 
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn, LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -21,10 +23,28 @@ from correspondence.models import (
 )
 
 
+def _yes_no(model: type, field: str) -> BooleanColumn:
+    """A tick or a cross, headed by the field's name in the reader's language (lazily:
+    columns are built once, at import, in no one's language)."""
+    verbose_name = model._meta.get_field(field).verbose_name
+    return BooleanColumn(field, label=capfirst(verbose_name), sort_key=field)
+
+
+STATUS = LiveStatusTagColumn(label=_("Status"))
+
+
 class MailboxViewSet(SnippetViewSet):
     model = Mailbox
     icon = "mail"
-    list_display = ["name", "address", "pool", "kind", "active", "last_success_at", "last_error"]
+    list_display = [
+        "name",
+        "address",
+        "pool",
+        "kind",
+        _yes_no(Mailbox, "active"),
+        "last_success_at",
+        "last_error",
+    ]
     list_filter = ["kind", "active"]
     search_fields = ["name", "address"]
 
@@ -40,25 +60,25 @@ class QuarantineViewSet(SnippetViewSet):
 class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
-    list_display = ["name", "response_days", "active"]
+    list_display = ["name", "response_days", _yes_no(Department, "active")]
 
 
 class CategoryViewSet(SnippetViewSet):
     model = Category
     icon = "tag"
-    list_display = ["name", "pool", "active"]
+    list_display = ["name", "pool", _yes_no(Category, "active")]
 
 
 class ResolutionTypeViewSet(SnippetViewSet):
     model = ResolutionType
     icon = "success"
-    list_display = ["name", "active"]
+    list_display = ["name", _yes_no(ResolutionType, "active")]
 
 
 class QuickReplyViewSet(SnippetViewSet):
     model = QuickReply
     icon = "openquote"
-    list_display = ["title", "pool", "language", "active", "live"]
+    list_display = ["title", "pool", "language", _yes_no(QuickReply, "active"), STATUS]
     list_filter = ["language", "active", "live"]
     search_fields = ["title", "text"]
 
@@ -66,7 +86,7 @@ class QuickReplyViewSet(SnippetViewSet):
 class MailTextViewSet(SnippetViewSet):
     model = MailText
     icon = "mail"
-    list_display = ["__str__", "subject", "language", "live", "has_unpublished_changes"]
+    list_display = ["__str__", "subject", "pool", "language", STATUS]
     list_filter = ["kind", "language", "live"]
     search_fields = ["subject", "body"]
 

@@ -61,8 +61,9 @@ def _smtp_probe(mailbox: Mailbox) -> ProbeResult:
     except SEND_ERRORS as exc:
         return ProbeResult("SMTP", False, f"{where}: {exc}")
     try:
+        _code, hello = smtp.ehlo()
+        greeting = _text(hello).splitlines()[0]
         code, reply = smtp.noop()
-        greeting = _text(smtp.ehlo_resp or b"").splitlines()[0] if smtp.ehlo_resp else ""
     finally:
         try:
             smtp.quit()

@@ -56,6 +56,7 @@ def test_an_administrator_sets_language_approval_and_priority_and_take_next_foll
     assert response.status_code == 302, response.content.decode()[:3000]
     profile.refresh_from_db()
     assert profile.language == "pl" and profile.needs_approval
+    assert op.wagtail_userprofile.preferred_language == "pl"  # the admin speaks it too
     membership = PoolMembership.objects.get(user=op, pool=pagamenti)
     url = reverse("wagtailsnippets_correspondence_poolmembership:edit", args=[membership.pk])
     data = {"user": str(op.pk), "pool": str(pagamenti.pk), "priority": "0"}
@@ -143,3 +144,21 @@ def test_names_of_data_follow_the_interface_language(db: None) -> None:
         assert str(kind) == "Odrzucona"
     with translation.override("en"):
         assert str(kind) == "Respinta"
+
+
+@pytest.mark.parametrize(
+    "model", ["mailbox", "category", "quickreply", "mailtext", "poolmembership", "resolutiontype"]
+)
+def test_an_english_admin_after_an_italian_one_shows_no_italian_labels(
+    model: str, admin_client: Client, sinistri: PoolPage
+) -> None:
+    italian = User.objects.create_superuser("capo", password="pw")
+    UserProfile.objects.create(user=italian, language="it")
+    first = Client()
+    first.force_login(italian)
+    url = reverse(f"wagtailsnippets_correspondence_{model}:add")
+    assert "Salva" in first.get(url).content.decode()
+    html = admin_client.get(url).content.decode()
+    assert "Scegli" not in html and "Coda" not in html and "Salva" not in html
+    listing = admin_client.get(reverse(f"wagtailsnippets_correspondence_{model}:list"))
+    assert "Stato" not in listing.content.decode() and "Attivo" not in listing.content.decode()
