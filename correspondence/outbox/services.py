@@ -23,7 +23,15 @@ from correspondence.intake.decoding import sanitise_html
 from correspondence.intake.records import attachment_of
 from correspondence.intake.storage import content_store
 from correspondence.intake.understand import Understood
-from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.models import (
+    Attachment,
+    CasePage,
+    Mailbox,
+    MailText,
+    Message,
+    OutgoingMail,
+    PoolPage,
+)
 from correspondence.outbox.compose import (
     Draft,
     InvalidAddress,
@@ -33,7 +41,7 @@ from correspondence.outbox.compose import (
     message_id_new,
     outgoing_subject,
 )
-from correspondence.outbox.texts import auto_reply_text
+from correspondence.outbox.texts import auto_reply_text, mail_texts_live
 
 logger = logging.getLogger(__name__)
 
@@ -206,8 +214,9 @@ def auto_replies_queue(
     senders = [_sender_of(understood) for _case, understood in opened]
     sent_today = auto_replies_today(addresses=senders)
     drafts: list[Queued | None] = []
+    live = mail_texts_live(kind=MailText.Kind.AUTO_REPLY)
     for (case, understood), sender in zip(opened, senders, strict=True):
-        template = auto_reply_text(mailbox=mailbox, case=case)
+        template = auto_reply_text(mailbox=mailbox, case=case, live=live)
         reason = (
             f"auto-replies are off for mailbox {mailbox.slug} or pool {case.pool.code}"
             if template is None

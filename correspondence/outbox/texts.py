@@ -57,16 +57,30 @@ def case_values(*, case: CasePage, operator: Any = None, language: str = "") -> 
     }
 
 
+def mail_texts_live(*, kind: str) -> list[MailText]:
+    """Every published text of ``kind``: few, loaded once for a whole batch."""
+    return list(MailText.objects.filter(kind=kind, live=True))
+
+
 def mail_text_choose(
-    *, kind: str, pool: PoolPage, languages: Sequence[str], mailbox: Mailbox | None = None
+    *,
+    kind: str,
+    pool: PoolPage,
+    languages: Sequence[str],
+    mailbox: Mailbox | None = None,
+    live: Sequence[MailText] | None = None,
 ) -> MailText | None:
     """The live text of ``kind`` for the first of ``languages`` that has one, the
-    mailbox's before the pool's before the one for every pool; None when there is none."""
-    scope = Q(pool=pool) | Q(pool__isnull=True)
-    owners = Q(mailbox__isnull=True) | (Q(mailbox=mailbox) if mailbox else Q(pk__in=[]))
-    candidates = list(
-        MailText.objects.filter(scope, owners, kind=kind, live=True, language__in=languages)
-    )
+    mailbox's before the pool's before the one for every pool; None when there is none.
+    ``live`` is ``mail_texts_live(kind=kind)`` when the caller has it already."""
+    texts = mail_texts_live(kind=kind) if live is None else live
+    candidates = [
+        t
+        for t in texts
+        if t.kind == kind
+        and t.pool_id in (pool.pk, None)
+        and t.mailbox_id in ((mailbox.pk if mailbox else None), None)
+    ]
     for language in languages:
         ranked = sorted(
             (t for t in candidates if t.language == language),
@@ -77,16 +91,23 @@ def mail_text_choose(
     return None
 
 
-def auto_reply_text(*, mailbox: Mailbox, case: CasePage) -> tuple[str, str] | None:
+def auto_reply_text(
+    *, mailbox: Mailbox, case: CasePage, live: Sequence[MailText] | None = None
+) -> tuple[str, str] | None:
     """The filled (subject, body) of the auto-reply to ``case``, or None when auto-replies
-    are off for the mailbox, or for the pool and the mailbox follows it."""
+    are off for the mailbox, or for the pool and the mailbox follows it. ``live``: the
+    published auto-replies, when the caller loaded them for a batch."""
     if mailbox.auto_reply == Mailbox.AutoReply.OFF:
         return None
     if mailbox.auto_reply == Mailbox.AutoReply.POOL and not case.pool.auto_reply_enabled:
         return None
     languages = customer_languages(case=case)
     text = mail_text_choose(
-        kind=MailText.Kind.AUTO_REPLY, pool=case.pool, languages=languages, mailbox=mailbox
+        kind=MailText.Kind.AUTO_REPLY,
+        pool=case.pool,
+        languages=languages,
+        mailbox=mailbox,
+        live=live,
     )
     language = text.language if text else languages[0]
     subject, body = (text.subject, text.body) if text else _default_auto_reply(language)
