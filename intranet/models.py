@@ -1,5 +1,7 @@
 """The intranet home page and the staff's profiles."""
 
+import html
+import re
 from typing import Any
 
 from django.conf import settings
@@ -7,8 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.rich_text import expand_db_html
 
+from correspondence.intake.decoding import html_to_text, sanitise_html
 from intranet.pages import StaffOnlyPageMixin
 
 
@@ -50,8 +55,11 @@ class UserProfile(models.Model):
         default=False,
         help_text=_("Replies of this operator leave only after a team leader approves them."),
     )
-    signature = models.TextField(
-        _("signature"), blank=True, help_text=_("Added below every answer, as written here.")
+    signature = RichTextField(
+        _("signature"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("Added below every answer, as written here."),
     )
     signature_image = models.ImageField(
         _("signature image (JPG)"),
@@ -86,3 +94,15 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def signature_parts(self) -> tuple[str, str]:
+        """The signature as (plain text, sanitised HTML); a signature written before it
+        was rich text (no tags) keeps its lines."""
+        source = self.signature.strip()
+        if not source:
+            return "", ""
+        if "<" not in source:
+            return source, "<p>" + html.escape(source).replace("\n", "<br>") + "</p>"
+        rich = sanitise_html(expand_db_html(source))
+        plain = re.sub(r"\n{2,}", "\n", html_to_text(rich.replace("</p>", "</p>\n\n")))
+        return plain.strip(), rich

@@ -43,11 +43,14 @@ def _last_inbound(case: CasePage) -> Message | None:
     )
 
 
-def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
+def _signature(user: Any) -> tuple[str, str, OutgoingAttachment | None]:
+    """The operator's signature as (plain, HTML) and its JPG as an inline attachment."""
     profile = getattr(user, "profile", None)
-    text = profile.signature.strip() if profile else ""
+    if profile is None:
+        return "", "", None
+    plain, rich = profile.signature_parts()
     image = None
-    if profile is not None and profile.signature_image:
+    if profile.signature_image:
         with profile.signature_image.open("rb") as handle:
             image = OutgoingAttachment(
                 filename="signature.jpg",
@@ -55,7 +58,7 @@ def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
                 content=handle.read(),
                 content_id=SIGNATURE_CID,
             )
-    return text, image
+    return plain, rich, image
 
 
 def _require_replier(user: Any, case: CasePage) -> None:
@@ -86,8 +89,10 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    signature, image = _signature(user)
-    plain, rich = bodies_signed(reply.text, signature, SIGNATURE_CID if image else None)
+    signature, signature_html, image = _signature(user)
+    plain, rich = bodies_signed(
+        reply.text, signature, SIGNATURE_CID if image else None, signature_html
+    )
     parent = _last_inbound(case)
     references = [*parent.references.split(), parent.message_id] if parent else []
     try:

@@ -114,14 +114,16 @@ class PreviewedText(PreviewableMixin):
         name = (user.get_full_name() or user.get_username()) if user else ""
         values = sample_values(getattr(self, "language", ""), name)
         profile = getattr(user, "profile", None)
-        signature = profile.signature.strip() if profile and self.signed else ""
+        signature, signature_html = (
+            profile.signature_parts() if profile and self.signed else ("", "")
+        )
         image = None
         if profile is not None and self.signed and profile.signature_image:
             with profile.signature_image.open("rb") as handle:
                 image = "data:image/jpeg;base64," + base64.b64encode(handle.read()).decode()
         subject, body = self.preview_texts()
         text = placeholders_fill(body, values)
-        plain, html = bodies_signed(text, signature, "signature" if image else None)
+        plain, html = bodies_signed(text, signature, "signature" if image else None, signature_html)
         context.update(
             subject=placeholders_fill(subject, values),
             plain=plain,

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,13 @@ def _image(kind: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
+def _draftail(text: str) -> str:
+    """What the admin's rich text editor posts for one bold line."""
+    block = {"key": "a", "text": text, "type": "unstyled", "depth": 0, "entityRanges": []}
+    style = [{"offset": 0, "length": len(text), "style": "BOLD"}]
+    return json.dumps({"blocks": [{**block, "inlineStyleRanges": style}], "entityMap": {}})
+
+
 @pytest.fixture
 def admin_client(db: None) -> Client:
     user = User.objects.create_superuser("boss", password="pw")
@@ -51,11 +59,18 @@ def test_an_administrator_sets_language_approval_and_priority_and_take_next_foll
     profile = op.profile
     url = reverse("wagtailsnippets_intranet_userprofile:edit", args=[profile.pk])
     response = admin_client.post(
-        url, {"language": "pl", "needs_approval": "on", "signature": "Ola", "action-publish": "1"}
+        url,
+        {
+            "language": "pl",
+            "needs_approval": "on",
+            "signature": _draftail("Ola"),
+            "action-publish": "1",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     profile.refresh_from_db()
     assert profile.language == "pl" and profile.needs_approval
+    assert "<b>Ola</b>" in profile.signature
     assert op.wagtail_userprofile.preferred_language == "pl"  # the admin speaks it too
     membership = PoolMembership.objects.get(user=op, pool=pagamenti)
     url = reverse("wagtailsnippets_correspondence_poolmembership:edit", args=[membership.pk])
@@ -102,7 +117,29 @@ def test_an_operator_uploads_a_jpg_signature_and_the_sent_answer_carries_it_inli
     assert images[0]["Content-ID"] == "<signature>"
     assert images[0].get_content() == jpeg
     assert 'src="cid:signature"' in sent.get_body(("html",)).get_content()
-    assert "Ola Nowak" in sent.get_body(("plain",)).get_content()
+    plain = sent.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain.rstrip().endswith("-- \nOla Nowak\nAssicura")
+    assert "<p>Ola Nowak<br>Assicura</p>" in sent.get_body(("html",)).get_content()
+
+
+def test_a_rich_text_signature_set_by_an_administrator_keeps_its_bold_and_its_lines(
+    admin_client: Client, make_operator: Callable[..., User], sinistri: PoolPage
+) -> None:
+    op = make_operator("op", sinistri)
+    op.profile.signature = (
+        '<p><b>Ola Nowak</b><br/>Ufficio <a href="https://x.example">Sinistri</a></p>'
+    )
+    op.profile.save()
+    plain, rich = UserProfile.objects.get(user=op).signature_parts()
+    assert plain == "Ola Nowak\nUfficio Sinistri"
+    assert "<b>Ola Nowak</b>" in rich and 'href="https://x.example"' in rich
+    client = Client()
+    client.force_login(op)
+    page = client.get("/profile/").content.decode()
+    assert "Ola Nowak\nUfficio Sinistri</textarea>" in page
+    # Saving the profile without touching the lines keeps the administrator's formatting.
+    client.post("/profile/", {"language": "it", "signature": "Ola Nowak\nUfficio Sinistri"})
+    assert "<b>Ola Nowak</b>" in UserProfile.objects.get(user=op).signature
 
 
 def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(

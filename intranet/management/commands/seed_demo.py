@@ -202,7 +202,7 @@ class Command(BaseCommand):
                 defaults={
                     "needs_approval": extra.get("needs_approval", False),
                     "language": extra.get("language", ""),
-                    "signature": f"{first} {last}\nAssicura S.p.A.",
+                    "signature": f"<p><b>{first} {last}</b><br/>Assicura S.p.A.</p>",
                 },
             )
             if "group" in extra:
