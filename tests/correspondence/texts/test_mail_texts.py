@@ -207,3 +207,29 @@ def test_the_composer_offers_quick_replies_in_the_customers_language_first_and_f
     offered = quick_replies_for(case=case, operator=user)
     assert [q["title"] for q in offered] == ["B", "A"]
     assert offered[0]["text"] == f"Sprawa {case.number}, Anna Rossi"
+
+
+def test_a_mailbox_text_overrides_its_pools_and_an_earlier_case_tells_the_language(
+    folder_mailbox: Mailbox, make_case: Callable[..., CasePage], sinistri: PoolPage
+) -> None:
+    from correspondence.outbox.texts import auto_reply_text
+
+    _text(sinistri, "ro", "Pool RO {case_number}", "pool")
+    MailText.objects.create(
+        kind=MailText.Kind.AUTO_REPLY,
+        pool=sinistri,
+        mailbox=folder_mailbox,
+        language="ro",
+        subject="Mailbox RO {case_number}",
+        body="mailbox",
+        live=True,
+    )
+    make_case(sinistri, "Vechi", customer_email="ion@example.ro", language="ro")
+    # No words to tell the language from: the customer's earlier case says Romanian.
+    case = make_case(sinistri, "SIN-2026", customer_email="ION@example.ro")
+    assert auto_reply_text(mailbox=folder_mailbox, case=case) == (
+        f"Mailbox RO {case.number}",
+        "mailbox",
+    )
+    folder_mailbox.auto_reply = Mailbox.AutoReply.OFF
+    assert auto_reply_text(mailbox=folder_mailbox, case=case) is None
