@@ -47,6 +47,8 @@ def test_the_editor_publishes_an_auto_reply_alone(
     _shoot(page, screenshots, f"editor-texts-{language}")
     page.goto(f"{live_server.url}/admin/snippets/correspondence/mailtext/edit/{text.pk}/")
     assert "{customer_name}" in page.content()  # the placeholders listed beside the editor
+    page.locator("code", has_text="{received_at}").scroll_into_view_if_needed()
+    _shoot(page, screenshots, f"editor-placeholders-{language}")
     page.fill("#id_subject", "Sprawa {numer_sprawy}")
     _publish(page)
     page.wait_for_selector("[id$='-subject-errors'] .error-message")
