@@ -16,7 +16,7 @@ from wagtail.admin.panels import (
 )
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 
 AUTO_REPLY_HELP = _(
     "The auto-reply's words, one variant per language, are edited under Texts → Mail "
@@ -104,7 +104,7 @@ class PoolPage(StaffOnlyPageMixin, Page):
         return [a.strip().lower() for a in self.addresses.splitlines() if a.strip()]
 
 
-class YearPage(StaffOnlyPageMixin, Page):
+class YearPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one year, so no parent grows without bound."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -117,7 +117,7 @@ class YearPage(StaffOnlyPageMixin, Page):
         verbose_name = _("year")
 
 
-class MonthPage(StaffOnlyPageMixin, Page):
+class MonthPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one month."""
 
     year = models.PositiveSmallIntegerField(_("year"))

@@ -107,7 +107,7 @@ def test_the_administrator_sets_up_staff_pools_and_mailboxes(
     assert "Scegli una pagina" not in page.content() or language == "it"
     _shoot(page, screenshots, f"admin-mailbox-{language}")
     # Point it at the real Dovecot and the SMTP fixture, as an administrator would.
-    monkeypatch.setenv("E2E_IMAP_PASSWORD", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
+    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_E2E_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
     smtp.start()
     Mailbox.objects.filter(pk=mailbox.pk).update(
         protocol=Mailbox.Protocol.IMAP,
@@ -115,7 +115,7 @@ def test_the_administrator_sets_up_staff_pools_and_mailboxes(
         imap_port=int(os.environ.get("TEST_IMAP_PORT", "10143")),
         imap_security=Mailbox.Security.NONE,
         imap_user=os.environ.get("TEST_IMAP_USERS", "test2").split()[0],
-        imap_secret_env="E2E_IMAP_PASSWORD",
+        imap_secret_env="CORRISPONDENZA_MAILBOX_E2E_IMAP",
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         smtp_security=Mailbox.Security.NONE,

@@ -149,7 +149,7 @@ def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(
 
     smtp.start()
     user = os.environ.get("TEST_IMAP_USERS", "test2").split()[0]
-    monkeypatch.setenv("PROBE_IMAP_PASSWORD", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
+    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_PROBE_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
     mailbox = Mailbox.objects.create(
         name="Probe",
         slug="probe",
@@ -159,7 +159,7 @@ def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(
         imap_port=int(os.environ.get("TEST_IMAP_PORT", "10143")),
         imap_security=Mailbox.Security.NONE,
         imap_user=user,
-        imap_secret_env="PROBE_IMAP_PASSWORD",
+        imap_secret_env="CORRISPONDENZA_MAILBOX_PROBE_IMAP",
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         smtp_security=Mailbox.Security.NONE,
@@ -170,7 +170,7 @@ def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(
     page = admin_client.post(url).content.decode()
     assert "IMAP: works" in page and f"logged in as {user}" in page
     assert "SMTP: works" in page and "NOOP 250" in page
-    monkeypatch.setenv("PROBE_IMAP_PASSWORD", "wrong")
+    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_PROBE_IMAP", "wrong")
     page = admin_client.post(url).content.decode()
     assert "IMAP: failed" in page and f"login as {user} failed" in page
 

@@ -25,6 +25,7 @@ from correspondence.models import (
     QuickReply,
     ResolutionType,
 )
+from intranet.auth import DEMO_GROUP
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 
@@ -197,6 +198,7 @@ class Command(BaseCommand):
                     is_superuser=extra.get("is_superuser", False),
                     is_staff=extra.get("is_staff", False),
                 )
+            user.groups.add(Group.objects.get_or_create(name=DEMO_GROUP)[0])
             UserProfile.objects.get_or_create(
                 user=user,
                 defaults={

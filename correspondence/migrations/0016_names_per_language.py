@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0012_editable_texts'),
+        ('correspondence', '0015_editable_texts'),
     ]
 
     operations = [

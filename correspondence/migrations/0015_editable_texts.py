@@ -29,7 +29,7 @@ def texts_from_fields(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0011_case_assignee_open_due'),
+        ('correspondence', '0014_merge_lease_secrets_search'),
         ('wagtailcore', '0098_apitoken'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
