@@ -107,7 +107,9 @@ def test_the_administrator_sets_up_staff_pools_and_mailboxes(
     assert "Scegli una pagina" not in page.content() or language == "it"
     _shoot(page, screenshots, f"admin-mailbox-{language}")
     # Point it at the real Dovecot and the SMTP fixture, as an administrator would.
-    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_E2E_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
+    monkeypatch.setenv(
+        "CORRISPONDENZA_MAILBOX_E2E_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret")
+    )
     smtp.start()
     Mailbox.objects.filter(pk=mailbox.pk).update(
         protocol=Mailbox.Protocol.IMAP,

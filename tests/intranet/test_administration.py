@@ -149,7 +149,9 @@ def test_mailbox_test_connection_reports_the_imap_and_smtp_servers_answers(
 
     smtp.start()
     user = os.environ.get("TEST_IMAP_USERS", "test2").split()[0]
-    monkeypatch.setenv("CORRISPONDENZA_MAILBOX_PROBE_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret"))
+    monkeypatch.setenv(
+        "CORRISPONDENZA_MAILBOX_PROBE_IMAP", os.environ.get("TEST_IMAP_PASSWORD", "secret")
+    )
     mailbox = Mailbox.objects.create(
         name="Probe",
         slug="probe",
