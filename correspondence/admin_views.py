@@ -9,12 +9,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.probe import mailbox_connection_test
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
-from correspondence.models import Message, PecTrustedCertificate, QuarantinedMessage
+from correspondence.models import Mailbox, Message, PecTrustedCertificate, QuarantinedMessage
 from correspondence.services.pec_trust import pec_trust_import
 from correspondence.views import DOWNLOAD_POLICY
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
+MAILBOX_PERMISSION = "correspondence.change_mailbox"
+
+
+def mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Logs in to the mailbox's servers (POST) and shows what each one answered."""
+    if not request.user.has_perm(MAILBOX_PERMISSION):
+        raise PermissionDenied
+    mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    results = mailbox_connection_test(mailbox=mailbox) if request.method == "POST" else None
+    return TemplateResponse(
+        request,
+        "correspondence/admin/mailbox_test.html",
+        {"mailbox": mailbox, "results": results},
+    )
 
 
 def quarantine_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:

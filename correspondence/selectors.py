@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import formats, timezone
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
@@ -99,11 +99,23 @@ def page_of(
 
 
 def _day(value: str | None, *, end: bool) -> datetime | None:
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
+    """The start (or end) of the day written in ``value``: ISO, or as the user's language
+    writes dates (31/12/2026 in Italian, 31.12.2026 in Polish); None when unreadable."""
+    day = day_parse(value or "")
+    if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def day_parse(value: str) -> date | None:
+    """A date typed by a user in the active language's formats, or in ISO; else None."""
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", *formats.get_format("DATE_INPUT_FORMATS")):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:

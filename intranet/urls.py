@@ -14,6 +14,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from correspondence import views as correspondence_views
 from correspondence.admin_pages import PageTypesUsageWithoutCases
 from intranet import presence
+from intranet import views as intranet_views
 
 urlpatterns = [
     # In front of Wagtail's own: the page types report without cases (admin_pages).
@@ -35,6 +36,12 @@ urlpatterns = [
         name="login",
     ),
     path("presence/", presence.presence_change, name="presence"),
+    path("profile/", intranet_views.profile_edit, name="profile"),
+    path(
+        "profile/signature.jpg",
+        intranet_views.profile_signature_image,
+        name="profile_signature_image",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "attachments/<int:attachment_id>/",

@@ -5,7 +5,6 @@ customer's last message), carries the operator's signature with its JPG inline, 
 for a PEC case leaves through the PEC mailbox's own SMTP.
 """
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
-from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
+from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment, bodies_signed
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from workflow.lifecycle import case_locked
@@ -44,11 +43,14 @@ def _last_inbound(case: CasePage) -> Message | None:
     )
 
 
-def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
+def _signature(user: Any) -> tuple[str, str, OutgoingAttachment | None]:
+    """The operator's signature as (plain, HTML) and its JPG as an inline attachment."""
     profile = getattr(user, "profile", None)
-    text = profile.signature.strip() if profile else ""
+    if profile is None:
+        return "", "", None
+    plain, rich = profile.signature_parts()
     image = None
-    if profile is not None and profile.signature_image:
+    if profile.signature_image:
         with profile.signature_image.open("rb") as handle:
             image = OutgoingAttachment(
                 filename="signature.jpg",
@@ -56,17 +58,7 @@ def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
                 content=handle.read(),
                 content_id=SIGNATURE_CID,
             )
-    return text, image
-
-
-def _bodies(text: str, signature: str, image: OutgoingAttachment | None) -> tuple[str, str]:
-    plain = f"{text.rstrip()}\n\n-- \n{signature}" if signature else text.rstrip()
-    paragraphs = "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n")
-    )
-    signed = f"<p>{html.escape(signature).replace(chr(10), '<br>')}</p>" if signature else ""
-    img = f'<p><img src="cid:{SIGNATURE_CID}" alt=""></p>' if image else ""
-    return plain, f"<html><body>{paragraphs}{signed}{img}</body></html>"
+    return plain, rich, image
 
 
 def _require_replier(user: Any, case: CasePage) -> None:
@@ -97,8 +89,10 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    signature, image = _signature(user)
-    plain, rich = _bodies(reply.text, signature, image)
+    signature, signature_html, image = _signature(user)
+    plain, rich = bodies_signed(
+        reply.text, signature, SIGNATURE_CID if image else None, signature_html
+    )
     parent = _last_inbound(case)
     references = [*parent.references.split(), parent.message_id] if parent else []
     try:

@@ -10,12 +10,12 @@ from django.db.models.functions import Coalesce
 from correspondence.models import (
     CasePage,
     Category,
-    QuickReply,
     ReplyDraft,
     ResolutionType,
     State,
     Urgency,
 )
+from correspondence.outbox.texts import quick_replies_for
 from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
 
 
@@ -41,8 +41,10 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         "operators": _pool_operators(case) if leads else [],
         "pools": pools_for(user, VIEW).exclude(pk=case.pool_id) if (leads or mine) else [],
         "can_reply": (mine or leads) and case.state == State.TAKEN,
-        "quick_replies": QuickReply.objects.filter(
-            Q(pool=case.pool) | Q(pool__isnull=True), active=True
+        "quick_replies": (
+            quick_replies_for(case=case, operator=user)
+            if (mine or leads) and case.state == State.TAKEN
+            else []
         ),
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
         "questions": _questions(case),

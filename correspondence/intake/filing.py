@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from cryptography import x509
 from django.utils import timezone
 
+from correspondence.intake.language import language_guess
 from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
 from correspondence.intake.smime import VALID, signer_trusted
 from correspondence.intake.storage import db_text
@@ -365,6 +366,7 @@ def _new_case(mailbox: Mailbox, understood: Understood, arrived_at: datetime) ->
         customer_name=db_text(sender.name) if sender else "",
         customer_email=sender.address if sender else "",
         mailbox_id=mailbox.pk,
+        language=language_guess(f"{understood.message.subject}\n{understood.message.text}") or "",
     )
 
 

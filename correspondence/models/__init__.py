@@ -1,6 +1,7 @@
 """The data model of correspondence: the page tree of cases and everything around it."""
 
 from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Channel, State, Urgency
+from correspondence.models.mail_texts import MailText
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
 from correspondence.models.outbox import OutgoingMail
@@ -17,6 +18,7 @@ __all__ = [
     "Category",
     "Channel",
     "Department",
+    "MailText",
     "Mailbox",
     "Message",
     "MonthPage",

@@ -68,6 +68,13 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     customer_name = models.CharField(_("customer name"), max_length=255, blank=True)
     customer_email = models.EmailField(_("customer e-mail"), max_length=320, blank=True)
     customer_address = models.TextField(_("customer address"), blank=True)
+    language = models.CharField(
+        _("customer's language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language the customer wrote in, as told from their first message."),
+    )
     subject = models.CharField(_("subject"), max_length=998, blank=True)
     received_at = models.DateTimeField(
         _("received at"), help_text=_("For PEC, the certified time.")

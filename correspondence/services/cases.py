@@ -28,6 +28,7 @@ class NewCase:
     urgency: int = 1
     category_id: int | None = None
     mailbox_id: int | None = None
+    language: str = ""
 
 
 def case_numbers_reserve(*, pool: PoolPage, year: int, count: int = 1) -> list[str]:
@@ -95,6 +96,7 @@ def case_page_new(*, pool: PoolPage, data: NewCase, number: str) -> CasePage:
         urgency=data.urgency,
         category_id=data.category_id,
         mailbox_id=data.mailbox_id,
+        language=data.language,
         due_at=due_after(data.received_at, working_days=pool.response_days),
     )
 

@@ -83,6 +83,9 @@ URLS: dict[str, Entry] = {
         lambda w: f"/attachments/{w.attachment.pk}/", expect(VIEW_A)
     ),
     "search/": Entry(lambda w: "/search/?q=ZX81", expect(LOGGED_IN)),
+    "profile/": Entry(lambda w: "/profile/", expect(LOGGED_IN)),
+    # One's own signature image only; nobody in the matrix has one.
+    "profile/signature.jpg": Entry(lambda w: "/profile/signature.jpg", expect(set())),
     "register/": Entry(lambda w: "/register/", expect(LEAD_A)),
     "i18n/setlang/": Entry(
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
