@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from correspondence.permissions import LEAD, REGISTER, pools_for
+from correspondence.permissions import EXPORT, LEAD, REGISTER, pools_for
 from intranet.models import UserProfile
 
 
@@ -18,4 +18,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
+        "menu_reports": pools_for(user, EXPORT).exists(),
     }

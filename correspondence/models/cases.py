@@ -148,6 +148,12 @@ class CasePage(StaffOnlyPageMixin, Page):
             ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
+            # Reports count cases by their last closing in a period.
+            models.Index(
+                fields=["closed_at"],
+                name="case_closed_at",
+                condition=models.Q(closed_at__isnull=False),
+            ),
             # Lists sorted "due soonest": without it the pool's open cases are all sorted.
             models.Index(fields=["due_at"], name="case_due"),
             # Take-next's order (oldest first, ties by id) straight off the index: no sort
