@@ -67,8 +67,9 @@ def world(
         return made
 
     # A: on time without consultation (closed 28th 12:00, due 29th), answered, 2 answers.
-    a = case(sinistri, "a@x.it", rome(28, 9), state="closed", assignee=op1, taken_at=rome(28, 9, 30),
-             first_reply_at=rome(28, 10), due_at=rome(29, 18), closed_at=rome(28, 12),
+    a = case(sinistri, "a@x.it", rome(28, 9), state="closed", assignee=op1,
+             taken_at=rome(28, 9, 30), first_reply_at=rome(28, 10), due_at=rome(29, 18),
+             closed_at=rome(28, 12),
              category=category, answers={"esito": "sì", "note": "ok"})  # fmt: skip
     # B: late without consultation (due 28th 12:00, closed 29th 09:00).
     b = case(sinistri, "b@x.it", rome(28, 10), state="closed", assignee=op1, taken_at=rome(28, 11),

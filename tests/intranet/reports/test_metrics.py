@@ -76,12 +76,12 @@ def test_durations_across_the_daylight_saving_change(world: dict) -> None:
     # answer: A 60, H 2550 (42.5 h over the change), R 120
     # close: A 180, B 1320 (22 h), C 150, D 540, H 2580, R 7440 (124 h over the change)
     assert _minutes(report.total.times) == {
-        "take_p50": 90.0,  # 60 + 0.5 × (120 − 60)
-        "take_p90": 795.0,  # 510 + 0.5 × (1080 − 510)
+        "take_p50": 90.0,  # 60 + 0.5 * (120 - 60)
+        "take_p90": 795.0,  # 510 + 0.5 * (1080 - 510)
         "answer_p50": 120.0,
-        "answer_p90": 2064.0,  # 120 + 0.8 × (2550 − 120)
-        "close_p50": 930.0,  # 540 + 0.5 × (1320 − 540)
-        "close_p90": 5010.0,  # 2580 + 0.5 × (7440 − 2580)
+        "answer_p90": 2064.0,  # 120 + 0.8 * (2550 - 120)
+        "close_p50": 930.0,  # 540 + 0.5 * (1320 - 540)
+        "close_p90": 5010.0,  # 2580 + 0.5 * (7440 - 2580)
     }
     op2 = _minutes(report.operators[world["op2"].pk].times)
     assert (op2["take_p50"], op2["close_p90"]) == (600.0, 2337.0)  # C and H
