@@ -33,12 +33,13 @@ class ReportForm(forms.Form):
     last = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    pool = forms.ChoiceField(label=_("Pool"), required=False)
+    # Any slug passes the form: a pool outside the user's is refused by the scope (403).
+    pool = forms.CharField(label=_("Pool"), required=False, widget=forms.Select)
     operator = forms.CharField(label=_("Operator (user name)"), required=False, max_length=150)
 
     def __init__(self, *args: Any, pools: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pool"].choices = [("", _("All my pools")), *pools]
+        self.fields["pool"].widget.choices = [("", _("All my pools")), *pools]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -47,6 +47,13 @@ def report_scope(*, user: Any, pool_slug: str = "", operator: str = "") -> Scope
     pools = report_pools(user)
     if not pools:
         raise ReportDenied(_("You have no pool to report on."))
+    return scope_make(pools=pools, pool_slug=pool_slug, operator=operator)
+
+
+def scope_make(*, pools: dict[int, str], pool_slug: str = "", operator: str = "") -> Scope:
+    """The scope within the given pools (id → title): one of them by slug, and one
+    operator by user name; ReportDenied for a pool not among them, ReportInvalid for an
+    unknown pool or operator."""
     if pool_slug:
         found = PoolPage.objects.filter(slug=pool_slug).values_list("pk", flat=True).first()
         if found is None:
