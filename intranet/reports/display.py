@@ -96,5 +96,6 @@ def chart_data(report: Report) -> dict[str, Any]:
             "late": _("Late"),
             "worked": _("Messages worked"),
             "backlog": _("Open at the end of the day"),
+            "empty": _("Nothing in this period."),
         },
     }

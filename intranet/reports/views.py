@@ -36,14 +36,14 @@ from intranet.tasks import report_export_task
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _form(request: HttpRequest, data: Any) -> ReportForm:
+def _form(request: HttpRequest, data: Any, initial: dict[str, Any] | None = None) -> ReportForm:
     pools = report_pools(request.user)
     if not pools:
         raise ReportDenied("no pool to report on")
     choices = list(
         PoolPage.objects.filter(pk__in=list(pools)).order_by("title").values_list("slug", "title")
     )
-    return ReportForm(data, pools=choices)
+    return ReportForm(data, initial=initial, pools=choices)
 
 
 @login_required
@@ -60,7 +60,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             report = report_build(scope=scope, period=form.period())
+            shown = {**form.cleaned_data, "first": report.period.first, "last": report.period.last}
             context.update(
+                form=_form(request, None, initial=shown),
                 report=report,
                 columns=figure_columns(),
                 rows=figure_rows(report),

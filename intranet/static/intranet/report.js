@@ -12,9 +12,19 @@
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
 
+  // A chart with nothing to show says so instead of drawing empty axes.
   function draw(id, config) {
     const canvas = document.getElementById(id);
-    if (canvas) new Chart(canvas, config);
+    if (!canvas) return;
+    const values = config.data.datasets.flatMap((set) => set.data);
+    if (!values.some((value) => value)) {
+      const note = document.createElement("p");
+      note.className = "muted chart-empty";
+      note.textContent = names.empty;
+      canvas.replaceWith(note);
+      return;
+    }
+    new Chart(canvas, config);
   }
 
   const trend = data.trend;
@@ -23,9 +33,9 @@
     data: {
       labels: trend.labels.map(label),
       datasets: [
-        { label: names.received, data: trend.series.received, borderColor: teal, backgroundColor: teal, tension: 0.2 },
-        { label: names.closed, data: trend.series.closed, borderColor: violet, backgroundColor: violet, tension: 0.2 },
-        { label: names.worked, data: trend.series.worked, borderColor: amber, backgroundColor: amber, borderDash: [4, 3], tension: 0.2 },
+        { label: names.received, data: trend.series.received, borderColor: teal, backgroundColor: teal, tension: 0.2, pointRadius: 2 },
+        { label: names.closed, data: trend.series.closed, borderColor: violet, backgroundColor: violet, tension: 0.2, pointRadius: 2 },
+        { label: names.worked, data: trend.series.worked, borderColor: amber, backgroundColor: amber, borderDash: [4, 3], tension: 0.2, pointRadius: 2 },
       ],
     },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { position: "bottom" } } },
