@@ -37,19 +37,33 @@ def _cells(figures: Figures) -> list[str]:
     return cells
 
 
+OPERATOR_COLUMNS = 8
+
+
+def _transposed(columns: list[list[str]]) -> list[tuple[str, str, list[str]]]:
+    """A row per figure: (key, name, the figure's cell in each column)."""
+    return [
+        (key, name, [cells[index] for cells in columns])
+        for index, (key, name, _fmt) in enumerate(figure_columns())
+    ]
+
+
 def figure_rows(report: Report) -> dict[str, Any]:
     """The pools' table (a row per figure, a column for all and for each pool), the
     operators' table (a row per operator) and the headline figures."""
     groups = [report.total, *report.pools.values()]
     columns = [_cells(figures) for figures in groups]
     total = dict(zip([key for key, _n, _f in figure_columns()], columns[0], strict=True))
+    people = [_cells(f) for f in report.operators.values()]
     return {
         "pool_headers": [_("All"), *[f.label for f in report.pools.values()]],
-        "pool_rows": [
-            (key, name, [cells[index] for cells in columns])
-            for index, (key, name, _fmt) in enumerate(figure_columns())
+        "pool_rows": _transposed(columns),
+        "operators": [
+            (f.label, cells) for f, cells in zip(report.operators.values(), people, strict=True)
         ],
-        "operators": [(f.label, _cells(f)) for f in report.operators.values()],
+        # Up to OPERATOR_COLUMNS operators read best as columns, like the pools.
+        "operator_headers": [f.label for f in report.operators.values()],
+        "operator_rows": _transposed(people) if len(people) <= OPERATOR_COLUMNS else [],
         "kpis": [
             ("received", total["received"], _("Cases received")),
             ("closed", total["closed"], _("Cases closed")),
@@ -90,8 +104,8 @@ def chart_data(report: Report) -> dict[str, Any]:
         },
         "share": {"on_time": report.total.on_time, "late": report.total.late},
         "names": {
-            "received": _("Received"),
-            "closed": _("Closed"),
+            "received": _("Cases received"),
+            "closed": _("Cases closed"),
             "on_time": _("On time"),
             "late": _("Late"),
             "worked": _("Messages worked"),

@@ -28,10 +28,14 @@ class ReportForm(forms.Form):
 
     quick = forms.ChoiceField(label=_("Period"), choices=QUICK_CHOICES, required=False)
     first = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     last = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     # Any slug passes the form: a pool outside the user's is refused by the scope (403).
     pool = forms.CharField(label=_("Pool"), required=False, widget=forms.Select)

@@ -34,6 +34,9 @@ def test_the_manager_sees_every_figure_charts_data_and_definitions(world: dict) 
     assert rows["closed"] == ["6", "1", "5"]  # all, Pagamenti, Sinistri
     assert rows["late_consult"] == ["1", "1", "0"]
     assert rows["close_p50"][0] == "15 h 30 min"  # 930 minutes
+    people = {key: cells for key, _name, cells in response.context["rows"]["operator_rows"]}
+    assert response.context["rows"]["operator_headers"] == ["op1", "op2"]
+    assert people["closed"] == ["4", "2"] and people["worked"] == ["2", "1"]
     script = html.split('id="report-data" type="application/json">', 1)[1].split("</script>")[0]
     data = json.loads(script)
     assert data["trend"]["series"]["received"] == [3, 1, 1]
