@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import config
 from bench.context import Context
-from bench.measures import ingestion, lists, memory, pickup, take_next
+from bench.measures import ingestion, lists, memory, pickup, reports, take_next
 from bench.report import table
 
 MEASURES = {
@@ -25,6 +25,7 @@ MEASURES = {
     "lists": lists.run,
     "take_next": take_next.run,
     "memory": memory.run,
+    "reports": reports.run,
 }
 
 
@@ -34,6 +35,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--only", choices=list(MEASURES), action="append", help="run only this")
     parser.add_argument("--skip-1m", action="store_true", help="leave out lists at 1M cases")
     parser.add_argument("--out", default="", help="write the JSON results to this file")
+    parser.add_argument("--reports-size", type=int, default=0, help="cases of the reports' year")
     return parser.parse_args()
 
 
@@ -49,6 +51,8 @@ def main() -> int:
     sizes = config.QUICK if args.quick else config.FULL
     if args.skip_1m:
         sizes = replace(sizes, lists=tuple(s for s in sizes.lists if s < 1_000_000))
+    if args.reports_size:
+        sizes = replace(sizes, reports=args.reports_size)
     ctx = Context(sizes=sizes, quick=args.quick)
     header: dict[str, Any] = {
         "commit": _commit(),

@@ -30,7 +30,7 @@ def consulted_q() -> Q:
 def consultations_answered(*, scope: Scope, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Answers recorded in [start, end) on the scope's cases, counted per pool and operator
     of the case and on time or not: rows of pool_id, assignee_id, on_time, n."""
-    case = CasePage.objects.filter(pk=OuterRef("page_id"))
+    case = CasePage.objects.filter(pk=OuterRef("page_id")).order_by()
     cases = CasePage.objects.filter(scope.cases_q()).values("pk")
     return list(
         PageLogEntry.objects.filter(
