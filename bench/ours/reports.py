@@ -101,7 +101,7 @@ def _month_ranges(size: int) -> list[tuple[datetime, int, int]]:
 
 
 def _case_overrides(size: int, operators: list[int], category: int) -> dict[str, str]:
-    h = "((n * 7919 + 13) % 1000)"
+    h = "((n::bigint * 7919 + 13) % 1000)"
     received = f"(%(first)s::timestamptz + (n::float8 * {SPAN.total_seconds() / size}) * interval '1 second')"  # noqa: E501
     ops = "ARRAY[" + ",".join(str(pk) for pk in operators) + "]"
     return {
