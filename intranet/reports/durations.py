@@ -9,6 +9,7 @@ group, so neither path loads the cases into Python.
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -33,11 +34,12 @@ FRACTIONS = {"p50": 0.5, "p90": 0.9}
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+    """PostgreSQL's percentile_cont(ARRAY[fractions]) WITHIN GROUP (ORDER BY expression):
+    every fraction from one sort."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
 
 
 class EpochSeconds(Func):
@@ -48,20 +50,29 @@ class EpochSeconds(Func):
     output_field = FloatField()
 
 
+def _spread(row: dict[str, Any]) -> dict[str, float | None]:
+    """{"take": [p50, p90]} → {"take_p50": …, "take_p90": …}."""
+    result: dict[str, float | None] = {}
+    for span in SPANS:
+        values = row.get(span) or [None] * len(FRACTIONS)
+        for name, value in zip(FRACTIONS, values, strict=True):
+            result[f"{span}_{name}"] = value
+    return result
+
+
 def _postgresql(cases: QuerySet, key: str | None) -> dict[Any, dict[str, float | None]]:
+    fractions = ", ".join(str(f) for f in FRACTIONS.values())
     aggregates = {
-        f"{span}_{name}": PercentileCont(
+        span: PercentileCont(
             EpochSeconds(F(end), F(start)),
-            fraction=fraction,
+            fractions=fractions,
             filter=Q(**{f"{end}__isnull": False}),
         )
         for span, (start, end) in SPANS.items()
-        for name, fraction in FRACTIONS.items()
     }
     if key is None:
-        return {None: cases.aggregate(**aggregates)}
-    rows = cases.values(key).annotate(**aggregates)
-    return {row.pop(key): row for row in rows}
+        return {None: _spread(cases.aggregate(**aggregates))}
+    return {row.pop(key): _spread(row) for row in cases.values(key).annotate(**aggregates)}
 
 
 def _sqlite_one(cases: QuerySet, start: str, end: str) -> dict[str, float | None]:

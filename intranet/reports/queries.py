@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf, TruncDate
 
 from correspondence.models import CasePage, Message
@@ -94,18 +94,34 @@ def worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
 
 def customers_rows(scope: Scope, period: Period, key: str | None) -> dict[Any, dict[str, int]]:
     """Per value of ``key`` (or overall): distinct customers of the cases closed in the
-    period, and those of them who wrote back after a closing."""
+    period, and those of them who wrote back after a closing.
+
+    Counted over the distinct (key, customer) pairs, which the database finds by hashing,
+    rather than with COUNT(DISTINCT …), which sorts every case's address.
+    """
     customer = Coalesce(
         NullIf(Lower("customer_email"), Value("")), Cast("pk", output_field=CharField())
     )
-    counts = {
-        "customers": Count(customer, distinct=True),
-        "wrote_back": Count(customer, distinct=True, filter=Q(writes_after_close__gt=0)),
-    }
-    cases = closed_in(scope, period)
-    if key is None:
-        return {None: cases.aggregate(**counts)}
-    return {row.pop(key): row for row in cases.values(key).annotate(**counts)}
+    group = [key] if key else []
+    pairs = (
+        closed_in(scope, period)
+        .annotate(customer=customer)
+        .values(*group, "customer")
+        .annotate(wrote=Max("writes_after_close"))
+    )
+    sql, params = pairs.query.sql_with_params()
+    column = f"s.{key}" if key else "NULL"
+    query = (
+        f"SELECT {column}, COUNT(*), SUM(CASE WHEN s.wrote > 0 THEN 1 ELSE 0 END)"
+        f" FROM ({sql}) s GROUP BY {column if key else '1'}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    found = {group: {"customers": n, "wrote_back": int(wrote or 0)} for group, n, wrote in rows}
+    if key is None and not found:
+        found[None] = {"customers": 0, "wrote_back": 0}
+    return found
 
 
 def open_before(scope: Scope, moment: datetime) -> int:
