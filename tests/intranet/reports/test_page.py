@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from intranet.errors import ReportDenied
 from intranet.models import ReportExport
 from intranet.reports import exports
 from intranet.tasks import report_export_task
@@ -102,3 +104,13 @@ def test_a_large_workbook_is_written_in_the_background_for_its_owner_only(
     assert book["Summary"]["A1"].value == "Report"
     assert _client(world["leader"]).get(state["download"]).status_code == 403
     assert _client(world["leader"]).get(status, {"format": "json"}).status_code == 403
+
+
+def test_an_export_whose_owner_lost_the_pool_fails_visibly(world: dict) -> None:
+    export = ReportExport.objects.create(
+        user=world["op1"], first_day=date(2026, 3, 28), last_day=date(2026, 3, 30)
+    )
+    with pytest.raises(ReportDenied):
+        report_export_task(export.pk)
+    export.refresh_from_db()
+    assert export.status == "failed" and export.error and not export.file
