@@ -160,19 +160,19 @@ def _month_insert(
 MESSAGES_SQL = """
 INSERT INTO correspondence_message (kind, message_id, in_reply_to, "references", from_address,
     from_name, "to", cc, date, subject, text, html, raw, raw_sha256, created_at, case_id, author_id)
-SELECT 'inbound', '', '', '', customer_email, customer_name, '[]'::jsonb, '[]'::jsonb, received_at, subject,
-    'Testo della richiesta', '', '', '', received_at, page_ptr_id, NULL
+SELECT 'inbound', '', '', '', customer_email, customer_name, '[]'::jsonb, '[]'::jsonb,
+    received_at, subject, 'Testo della richiesta', '', '', '', received_at, page_ptr_id, NULL
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%'
 UNION ALL
-SELECT 'outbound', '', '', '', 'bench@assicura.example.it', '', '[]'::jsonb, '[]'::jsonb, first_reply_at,
-    subject, 'Risposta', '', '', '', first_reply_at, page_ptr_id, assignee_id
+SELECT 'outbound', '', '', '', 'bench@assicura.example.it', '', '[]'::jsonb, '[]'::jsonb,
+    first_reply_at, subject, 'Risposta', '', '', '', first_reply_at, page_ptr_id, assignee_id
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND first_reply_at IS NOT NULL
 """
 LOG_SQL = """
 INSERT INTO wagtailcore_pagelogentry (content_type_id, label, action, data, timestamp,
     content_changed, deleted, page_id, user_id, uuid)
-SELECT %(ct)s, number, 'correspondence.case.create', '{}'::jsonb, received_at, true, false, page_ptr_id,
-    NULL, NULL::uuid FROM correspondence_casepage WHERE number LIKE 'BEN-R%%'
+SELECT %(ct)s, number, 'correspondence.case.create', '{}'::jsonb, received_at, true, false,
+    page_ptr_id, NULL, NULL::uuid FROM correspondence_casepage WHERE number LIKE 'BEN-R%%'
 UNION ALL
 SELECT %(ct)s, number, 'correspondence.case.consult', '{}'::jsonb, received_at + interval '1 hour',
     false, false, page_ptr_id, assignee_id, NULL::uuid
