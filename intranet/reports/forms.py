@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intranet.reports.periods import (
     MAX_DAYS,
+    Grain,
     Period,
     PeriodInvalid,
     Quick,
@@ -40,6 +41,16 @@ class ReportForm(forms.Form):
     # Any slug passes the form: a pool outside the user's is refused by the scope (403).
     pool = forms.CharField(label=_("Pool"), required=False, widget=forms.Select)
     operator = forms.CharField(label=_("Operator (user name)"), required=False, max_length=150)
+    grain = forms.ChoiceField(
+        label=_("Trend by"),
+        required=False,
+        choices=[
+            ("", _("Automatic")),
+            (Grain.DAY.value, _("Day")),
+            (Grain.WEEK.value, _("Week")),
+            (Grain.MONTH.value, _("Month")),
+        ],
+    )
 
     def __init__(self, *args: Any, pools: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +76,9 @@ class ReportForm(forms.Form):
 
     def period(self) -> Period:
         return self.cleaned_data["period"]
+
+    def trend_grain(self) -> Grain | None:
+        return Grain(self.cleaned_data["grain"]) if self.cleaned_data.get("grain") else None
 
 
 def period_query(period: Period, pool: str, operator: str) -> dict[str, str]:

@@ -59,7 +59,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         except ReportInvalid as exc:
             form.add_error(None, str(exc))
         else:
-            report = report_build(scope=scope, period=form.period())
+            report = report_build(scope=scope, period=form.period(), grain=form.trend_grain())
             shown = {**form.cleaned_data, "first": report.period.first, "last": report.period.last}
             context.update(
                 form=_form(request, None, initial=shown),
@@ -85,7 +85,8 @@ def report_export(request: HttpRequest) -> HttpResponse:
     scope = report_scope(user=request.user, pool_slug=pool, operator=operator)
     if cases_listed(scope, period) <= INLINE_MAX:
         out = io.BytesIO()
-        workbook_write(report=report_build(scope=scope, period=period), out=out)
+        report = report_build(scope=scope, period=period, grain=form.trend_grain())
+        workbook_write(report=report, out=out)
         out.seek(0)
         name = export_filename(period.first, period.last)
         return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)

@@ -63,8 +63,13 @@ def test_a_leader_sees_only_their_pools(world: dict) -> None:
     assert client.get(reverse("report"), {**QUERY, "pool": "pagamenti"}).status_code == 403
 
 
-def test_quick_choices_and_a_bad_period(world: dict) -> None:
+def test_quick_choices_a_chosen_grain_and_a_bad_period(world: dict) -> None:
     client = _client(world["manager"])
+    weekly = client.get(reverse("report"), {**QUERY, "grain": "week"}).context["report"]
+    assert {str(k): v["closed"] for k, v in weekly.trend.items()} == {
+        "2026-03-23": 4,  # Saturday 28 and Sunday 29: the week of Monday 23
+        "2026-03-30": 2,
+    }
     for quick in ("today", "this_week", "last_month", "this_year"):
         assert client.get(reverse("report"), {"quick": quick}).status_code == 200
     response = client.get(reverse("report"), {"first": "2026-03-30", "last": "2026-03-01"})
