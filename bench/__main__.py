@@ -68,7 +68,9 @@ def main() -> int:
             ctx.results[name] = MEASURES[name](ctx)
         except Exception as exc:  # reported in the results and the exit code, never hidden
             traceback.print_exc()
-            ctx.results[name] = {"error": str(exc)[-2000:]}
+            partial = ctx.results.get(name)
+            kept = partial if isinstance(partial, dict) else {}
+            ctx.results[name] = {**kept, "error": str(exc)[-2000:]}
             failed.append(name)
         print(
             f"[bench] {name} done in {time.perf_counter() - started:.0f}s",
