@@ -3,7 +3,7 @@ indexes (index-only scans) instead of the case and message tables.
 
 At a million cases the case table is some 260 MB and a year's report scans its closed
 and received cases several times; these indexes hold only the columns the report
-reads. SQLite (the demo) has the plain indexes of 0012 only: it has no INCLUDE.
+reads. SQLite (the demo) has the plain indexes of 0015 only: it has no INCLUDE.
 """
 
 from django.db import migrations
@@ -37,5 +37,5 @@ def drop(apps: object, schema_editor: object) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("correspondence", "0012_report_indexes")]
+    dependencies = [("correspondence", "0015_report_indexes")]
     operations = [migrations.RunPython(create, drop)]

@@ -84,6 +84,14 @@ URLS: dict[str, Entry] = {
     ),
     "search/": Entry(lambda w: "/search/?q=ZX81", expect(LOGGED_IN)),
     "register/": Entry(lambda w: "/register/", expect(LEAD_A)),
+    # Reports: team leaders (their pools) and managers (every pool) hold EXPORT.
+    "reports/": Entry(lambda w: "/reports/", expect(LEAD_A | {"manager"})),
+    "reports/export/": Entry(lambda w: "/reports/export/", POST_ONLY),
+    # An export is its owner's only: someone else's (or none) is refused to every role.
+    "reports/exports/<int:export_id>/": Entry(lambda w: "/reports/exports/999999/", expect(set())),
+    "reports/exports/<int:export_id>/download/": Entry(
+        lambda w: "/reports/exports/999999/download/", expect(set())
+    ),
     "i18n/setlang/": Entry(
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
     ),
