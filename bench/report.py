@@ -62,6 +62,34 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
                 None,
             )
         )
+    rep = results.get("reports", {})
+    if rep.get("cases"):
+        size = f"{rep['cases']:,}"
+        rows.append(
+            (
+                f"year's report at {size} cases p50/max ms",
+                _pair_max(_get(rep, "report_ms")),
+                "n/a",
+                None,
+            )
+        )
+        rows.append(
+            (
+                f"year's report page at {size} cases p50/max ms",
+                _pair_max(_get(rep, "page_ms")),
+                "n/a",
+                None,
+            )
+        )
+        export = rep.get("export", {})
+        rows.append(
+            (
+                f"Excel of {export.get('cases_listed', 0):,} cases: s / peak RSS MB",
+                f"{export.get('seconds')} / {export.get('peak_rss_mb')}",
+                "n/a",
+                None,
+            )
+        )
     mem = results.get("memory", {})
     rows.append(
         ("peak RSS worker MB", _get(mem, "worker_mb", "ours"), _get(mem, "worker_mb", "peer"), None)
@@ -82,6 +110,12 @@ def _fraction(section: Any, side: str) -> str | None:
 def _pair(stats: Any) -> str | None:
     return (
         f"{stats['p50']} / {stats['p95']}" if isinstance(stats, dict) and "p50" in stats else None
+    )
+
+
+def _pair_max(stats: Any) -> str | None:
+    return (
+        f"{stats['p50']} / {stats['max']}" if isinstance(stats, dict) and "max" in stats else None
     )
 
 

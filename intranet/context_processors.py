@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from correspondence.permissions import LEAD, REGISTER, pools_for
+from correspondence.permissions import EXPORT, LEAD, REGISTER, held_anywhere
 from intranet.models import UserProfile
 
 
@@ -13,9 +13,11 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     profile = getattr(user, "profile", None)
+    held = held_anywhere(user, (REGISTER, LEAD, EXPORT))
     return {
         "presence": profile.presence if profile else UserProfile.Presence.OFFLINE,
         "presences": UserProfile.Presence.choices,
-        "menu_register": pools_for(user, REGISTER).exists(),
-        "menu_rules": pools_for(user, LEAD).exists(),
+        "menu_register": REGISTER in held,
+        "menu_rules": LEAD in held,
+        "menu_reports": EXPORT in held,
     }

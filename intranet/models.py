@@ -106,3 +106,40 @@ class UserProfile(models.Model):
         rich = sanitise_html(expand_db_html(source))
         plain = re.sub(r"\n{2,}", "\n", html_to_text(rich.replace("</p>", "</p>\n\n")))
         return plain.strip(), rich
+
+
+class ReportExport(models.Model):
+    """A workbook asked for by a manager or team leader, written in the background.
+
+    The worker advances ``done`` of ``total`` case rows while it writes; the file is
+    downloadable only by the user who asked, while they may still report on its pools.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports"
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to"))
+    pool_slug = models.CharField(_("pool"), max_length=255, blank=True)
+    operator = models.CharField(_("operator"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.first_day}..{self.last_day} ({self.status})"

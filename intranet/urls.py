@@ -15,6 +15,7 @@ from correspondence import views as correspondence_views
 from correspondence.admin_pages import PageTypesUsageWithoutCases
 from intranet import presence
 from intranet import views as intranet_views
+from intranet.reports import views as report_views
 
 urlpatterns = [
     # In front of Wagtail's own: the page types report without cases (admin_pages).
@@ -50,6 +51,18 @@ urlpatterns = [
     ),
     path("search/", correspondence_views.search, name="search"),
     path("register/", correspondence_views.register, name="register"),
+    path("reports/", report_views.report_page, name="report"),
+    path("reports/export/", report_views.report_export, name="report_export"),
+    path(
+        "reports/exports/<int:export_id>/",
+        report_views.report_export_status,
+        name="report_export_status",
+    ),
+    path(
+        "reports/exports/<int:export_id>/download/",
+        report_views.report_export_download,
+        name="report_export_download",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),
 ]

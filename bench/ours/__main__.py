@@ -15,7 +15,7 @@ import django
 
 
 def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
-    from bench.ours import ingest, lists, pickup, takes, world
+    from bench.ours import ingest, lists, pickup, reports, takes, world
 
     def setup() -> dict[str, Any]:
         world.world_build()
@@ -29,6 +29,9 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
         "lists_build": lists.lists_build,
         "lists": lists.lists_measure,
         "takes": takes.takes_measure,
+        "reports_build": reports.reports_build,
+        "reports": reports.reports_measure,
+        "reports_export": reports.reports_export,
     }
 
 

@@ -155,6 +155,12 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
             ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
+            # Reports count cases by their last closing in a period.
+            models.Index(
+                fields=["closed_at"],
+                name="case_closed_at",
+                condition=models.Q(closed_at__isnull=False),
+            ),
             # A pool's list of open work, oldest first (its default order): the scan starts
             # at the oldest open case instead of stepping over every closed one before it
             # (EXPLAIN ANALYZE at 200,000 cases, 97% closed: 0.2 ms instead of 367 ms).

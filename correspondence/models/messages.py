@@ -103,6 +103,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "date"], name="message_case_date"),
+            # Reports count messages received and answers sent in a period.
+            models.Index(fields=["kind", "date"], name="message_kind_date"),
             # Intake asks "already received?" by content hash for every fetched message.
             models.Index(fields=["mailbox", "raw_sha256"], name="message_mailbox_sha"),
         ]

@@ -243,6 +243,8 @@ CELERY_TASK_DEFAULT_QUEUE = "periodic"
 CELERY_TASK_ROUTES = {
     "correspondence.tasks.mailbox_*": {"queue": "intake"},
     "correspondence.tasks.outbox_*": {"queue": "outbox"},
+    # Workbooks of a million cases take minutes: never in the way of periodic work.
+    "intranet.tasks.report_*": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULE = {
     "mailboxes-poll": {"task": "correspondence.tasks.mailboxes_poll_task", "schedule": 10.0},

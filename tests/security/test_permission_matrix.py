@@ -87,6 +87,14 @@ URLS: dict[str, Entry] = {
     # One's own signature image only; nobody in the matrix has one.
     "profile/signature.jpg": Entry(lambda w: "/profile/signature.jpg", expect(set())),
     "register/": Entry(lambda w: "/register/", expect(LEAD_A)),
+    # Reports: team leaders (their pools) and managers (every pool) hold EXPORT.
+    "reports/": Entry(lambda w: "/reports/", expect(LEAD_A | {"manager"})),
+    "reports/export/": Entry(lambda w: "/reports/export/", POST_ONLY),
+    # An export is its owner's only: someone else's (or none) is refused to every role.
+    "reports/exports/<int:export_id>/": Entry(lambda w: "/reports/exports/999999/", expect(set())),
+    "reports/exports/<int:export_id>/download/": Entry(
+        lambda w: "/reports/exports/999999/download/", expect(set())
+    ),
     "i18n/setlang/": Entry(
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
     ),
