@@ -14,6 +14,7 @@ from correspondence.models import CasePage, Category, Message, PoolPage
 from correspondence.services.cases import month_page_for
 from workflow.lifecycle import case_locked
 from workflow.permissions import LEAD, VIEW, WORK, may, require_case_permission
+from workflow.sla import case_deadline_refresh, case_deadlines_recompute
 
 
 @transaction.atomic
@@ -67,6 +68,7 @@ def case_classify(
             "reason": reason,
         },
     )
+    case_deadlines_recompute(case=case, user=user)  # another policy may apply now
     return case
 
 
@@ -100,6 +102,8 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
         user=user,
         data={"from": source.pk, "to": pool.pk, "reason": reason},
     )
+    case_deadlines_recompute(case=case, user=user)
+    case_deadline_refresh(case=case)
     return case
 
 

@@ -21,6 +21,7 @@ from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from workflow.lifecycle import case_locked
 from workflow.permissions import LEAD, WORK, may, require_case_permission
+from workflow.sla import case_deadline_refresh
 
 SIGNATURE_CID = "signature"
 
@@ -124,6 +125,8 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)
+    case.refresh_from_db()
+    case_deadline_refresh(case=case)  # the first answer is given: the next deadline is closing
     ReplyDraft.objects.filter(case=case, user=user).delete()
     log(
         instance=case,

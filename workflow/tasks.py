@@ -11,6 +11,8 @@ from django.utils import timezone
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, State
 from workflow.lifecycle import case_release
+from workflow.models import ServiceLevelPolicy
+from workflow.sla import cases_deadlines_recompute
 
 
 def cases_untouched(*, now: datetime, minutes: int) -> list[int]:
@@ -36,3 +38,10 @@ def cases_release_untouched_task() -> int:
             continue  # it moved on meanwhile: closed, consulted or released by hand
         released += 1
     return released
+
+
+@shared_task(name="workflow.tasks.policy_cases_recompute_task")
+def policy_cases_recompute_task(policy_id: int) -> int:
+    """Recomputes the due times of the open cases a changed policy may concern."""
+    policy = ServiceLevelPolicy.objects.filter(pk=policy_id).first()
+    return cases_deadlines_recompute(policy=policy) if policy else 0

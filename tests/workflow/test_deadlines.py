@@ -23,8 +23,10 @@ from workflow.deadlines import (
     warning_at,
 )
 
-ROME, WARSAW, BUCHAREST = ZoneInfo("Europe/Rome"), ZoneInfo("Europe/Warsaw"), ZoneInfo(
-    "Europe/Bucharest"
+ROME, WARSAW, BUCHAREST = (
+    ZoneInfo("Europe/Rome"),
+    ZoneInfo("Europe/Warsaw"),
+    ZoneInfo("Europe/Bucharest"),
 )
 OFFICE = hours_parse("09:00-13:00, 14:00-18:00")  # eight hours
 
@@ -44,7 +46,7 @@ def test_weekends_do_not_count() -> None:
 
 
 def test_hours_parse_reads_spans_and_refuses_nonsense() -> None:
-    assert OFFICE == ((time(9), time(13)), (time(14), time(18)))
+    assert ((time(9), time(13)), (time(14), time(18))) == OFFICE
     assert hours_parse("") == ()
     for bad in ("9-13", "13:00-09:00", "09:00-13:00, 12:00-15:00", "25:00-26:00"):
         with pytest.raises(ValueError):
@@ -172,7 +174,9 @@ def test_pause_business_hours_and_resume() -> None:
 def test_pause_calendar_days() -> None:
     cal = calendar(ROME, "IT")
     start = datetime(2026, 11, 2, 9, 0, tzinfo=ROME)
-    pause = Pause(datetime(2026, 11, 5, 9, 0, tzinfo=ROME), datetime(2026, 11, 8, 9, 0, tzinfo=ROME))
+    pause = Pause(
+        datetime(2026, 11, 5, 9, 0, tzinfo=ROME), datetime(2026, 11, 8, 9, 0, tzinfo=ROME)
+    )
     due = term_end(start, amount=30, unit=Unit.CALENDAR_DAYS, calendar=cal, pauses=[pause])
     # 2 Dec + 3 days = 5 Dec (Saturday) -> Monday 7 December.
     assert due.astimezone(ROME).date() == date(2026, 12, 7)

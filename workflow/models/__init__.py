@@ -1,5 +1,26 @@
-"""Models of the workflow: assignment rules and what take-next and balancing need."""
+"""Models of the workflow: assignment rules, calendars and service levels, escalation."""
 
+from workflow.models.deadlines import (
+    CalendarClosure,
+    CaseClockPause,
+    Country,
+    ServiceLevelPolicy,
+    WorkingCalendar,
+)
+from workflow.models.escalation import Escalation, EscalationRule, EscalationWhen, Notice
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
-__all__ = ["Assignment", "RoutingRule", "SenderTest"]
+__all__ = [
+    "Assignment",
+    "CalendarClosure",
+    "CaseClockPause",
+    "Country",
+    "Escalation",
+    "EscalationRule",
+    "EscalationWhen",
+    "Notice",
+    "RoutingRule",
+    "SenderTest",
+    "ServiceLevelPolicy",
+    "WorkingCalendar",
+]
