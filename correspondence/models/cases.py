@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
@@ -200,12 +201,16 @@ class CasePage(StaffOnlyPageMixin, Page):
 
     def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
         from correspondence.selectors import case_timeline
+        from workflow.deadlines import lateness
         from workflow.selectors import case_panel, case_viewers_touch
 
         context = super().get_context(request, *args, **kwargs)
         context["timeline"] = case_timeline(case=self)
         context["panel"] = case_panel(user=request.user, case=self)
         context["others_viewing"] = case_viewers_touch(case=self, user=request.user)
+        context["lateness"] = lateness(
+            now=timezone.now(), due=self.deadline_at, warning=self.warning_at
+        )
         return context
 
     def require_access(self, user: Any) -> None:
