@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, State
+from workflow.escalation import escalations_run
 from workflow.lifecycle import case_release
 from workflow.models import ServiceLevelPolicy
 from workflow.sla import cases_deadlines_recompute
@@ -45,3 +46,10 @@ def policy_cases_recompute_task(policy_id: int) -> int:
     """Recomputes the due times of the open cases a changed policy may concern."""
     policy = ServiceLevelPolicy.objects.filter(pk=policy_id).first()
     return cases_deadlines_recompute(policy=policy) if policy else 0
+
+
+@shared_task(name="workflow.tasks.escalations_run_task")
+def escalations_run_task() -> int:
+    """Escalates the cases whose warning or deadline has come (each once, however many
+    workers run this at the same time)."""
+    return escalations_run()
