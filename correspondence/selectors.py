@@ -17,7 +17,7 @@ from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, 
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from workflow.numbering import case_number_parse
-from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
+from workflow.permissions import EXPORT, LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGING_PARAMS = ("page", "after", "before")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -119,6 +119,25 @@ def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
     return cases
 
 
+def _oversight_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
+    """The board's click-throughs: late or about to be, one operator's, today's."""
+    now = timezone.now()
+    late = params.get("late", "")
+    if late == "overdue":
+        cases = cases.filter(deadline_at__lt=now)
+    elif late == "soon":
+        cases = cases.filter(warning_at__lte=now, deadline_at__gte=now)
+    assignee = params.get("assignee", "")
+    if assignee.isdigit():
+        cases = cases.filter(assignee_id=int(assignee))
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    if params.get("received") == "today":
+        cases = cases.filter(received_at__gte=midnight)
+    if params.get("closed") == "today":
+        cases = cases.filter(closed_at__gte=midnight)
+    return cases
+
+
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
     """Applies the search form: text (number, sender, words), dates, state, category."""
     if params.get("q", "").strip():
@@ -135,6 +154,7 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
+    cases = _oversight_filter(cases, params)
     sort = params.get("sort", "-received")
     return cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
 
@@ -158,7 +178,8 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     """One page of a pool's cases: an operator sees theirs and the untaken ones."""
     cases = cases_visible_to(user).filter(pool=pool)
     leads = may(user, LEAD, pool)
-    if not leads:
+    # Managers (who may export the pool) oversee it whole, as its team leaders do.
+    if not leads and not may(user, EXPORT, pool):
         cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
     link = pool_link(pool)
     context = _listing_context(cases, params, {pool.pk: link})
@@ -171,7 +192,7 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
 def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """Search across every pool the user may see, with the same limits as the pool lists."""
     cases = cases_visible_to(user)
-    led = pools_for(user, LEAD).values("pk")
+    led = pools_for(user, LEAD).values("pk").union(pools_for(user, EXPORT).values("pk"))
     cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
     context = _listing_context(cases, {"state": "all", **params})
     context["categories"] = Category.objects.filter(active=True)

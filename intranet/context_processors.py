@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from intranet.board import board_pools
 from intranet.models import UserProfile
 from workflow.permissions import LEAD, REGISTER, pools_for
 
@@ -18,4 +19,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
+        "menu_board": board_pools(user).exists(),
     }

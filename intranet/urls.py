@@ -8,7 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from correspondence import views as correspondence_views
-from intranet import presence
+from intranet import board_views, presence
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -19,6 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("presence/", presence.presence_change, name="presence"),
+    path("board/", board_views.board, name="board"),
+    path("board/figures/", board_views.board_fragment, name="board_fragment"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "attachments/<int:attachment_id>/",
