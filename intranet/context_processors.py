@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists
 from django.http import HttpRequest
 
 from intranet.board import board_pools
@@ -18,6 +20,16 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presence": profile.presence if profile else UserProfile.Presence.OFFLINE,
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
-        "menu_rules": pools_for(user, LEAD).exists(),
-        "menu_board": board_pools(user).exists(),
+        **_lead_menus(user),
     }
+
+
+def _lead_menus(user: Any) -> dict[str, bool]:
+    """Routing rules (pools led) and the board (pools led or overseen), in one query."""
+    flags = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(menu_rules=Exists(pools_for(user, LEAD)), menu_board=Exists(board_pools(user)))
+        .first()
+    )
+    return flags or {"menu_rules": False, "menu_board": False}
