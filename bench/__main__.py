@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import config
 from bench.context import Context
-from bench.measures import ingestion, lists, memory, pickup, take_next
+from bench.measures import board, ingestion, lists, memory, pickup, take_next
 from bench.report import table
 
 MEASURES = {
@@ -24,6 +24,7 @@ MEASURES = {
     "pickup": pickup.run,
     "lists": lists.run,
     "take_next": take_next.run,
+    "board": board.run,
     "memory": memory.run,
 }
 

@@ -7,7 +7,6 @@ deadlines already past, today's arrivals and closings) counted up to BOARD_CAP, 
 per-operator figures read the (assignee, state) index of the operators shown.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -25,8 +24,9 @@ from intranet.models import UserProfile
 from workflow.models import Notice
 from workflow.permissions import EXPORT, LEAD, pools_for
 
-# Figures above this are shown as "at least": a count costs what it counts.
+# Figures above these are shown as "at least": a count costs what it counts.
 BOARD_CAP = 5000
+OPERATOR_CAP = 500
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
 
 
@@ -44,10 +44,11 @@ class Figure:
 
     count: int
     url: str
+    cap: int = BOARD_CAP
 
     @property
     def capped(self) -> bool:
-        return self.count >= BOARD_CAP
+        return self.count >= self.cap
 
 
 @dataclass
@@ -135,7 +136,12 @@ def _oldest(pool_ids: list[int]) -> dict[int, tuple[str, str, datetime]]:
 def pools_board(pools: list[PoolPage], now: datetime) -> list[PoolBoard]:
     """The figures of each pool (one query for all of them, plus the oldest case of each)."""
     ids = [p.pk for p in pools]
-    rows = PoolPage.objects.filter(pk__in=ids).order_by("title").annotate(**_annotations(now))
+    rows = (
+        PoolPage.objects.filter(pk__in=ids)
+        .order_by("title")
+        .only("title", "code", "url_path")
+        .annotate(**_annotations(now))
+    )
     oldest = _oldest(ids)
     return [_pool_board(pool, oldest.get(pool.pk)) for pool in rows]
 
@@ -163,44 +169,56 @@ def _pool_board(pool: PoolPage, oldest: tuple[str, str, datetime] | None) -> Poo
     return board
 
 
+def _held(pool_ids: list[int], state: str) -> RawSQL:
+    """The user row's open cases in this state in these pools, counted up to OPERATOR_CAP
+    (off the (assignee, state) index: what one operator holds, never a pool's backlog)."""
+    cases, users = CasePage._meta.db_table, get_user_model()._meta.db_table
+    marks = ", ".join(["%s"] * len(pool_ids)) or "NULL"
+    return RawSQL(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {cases} c WHERE c.assignee_id = {users}.id"
+        f" AND c.state = %s AND c.pool_id IN ({marks}) LIMIT %s) held",
+        [state, *pool_ids, OPERATOR_CAP],
+    )
+
+
 def operators_board(pools: list[PoolPage]) -> list[OperatorBoard]:
-    """The members of the pools: presence and open cases by state (in these pools)."""
+    """The members of the pools: presence and open cases by state (in these pools), one
+    query."""
     ids = [p.pk for p in pools]
-    user_ids = set(PoolMembership.objects.filter(pool_id__in=ids).values_list("user_id", flat=True))
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("username")
-    presence = dict(
-        UserProfile.objects.filter(user_id__in=user_ids).values_list("user", "presence")
+    members = PoolMembership.objects.filter(pool_id__in=ids).values("user_id")
+    held_states = [s for s in OPEN_STATES if s != State.NEW]
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=members, is_active=True)
+        .order_by("username")
+        .annotate(
+            presence_now=Subquery(
+                UserProfile.objects.filter(user_id=OuterRef("pk")).values("presence")[:1]
+            ),
+            **{f"n_{s}": _held(ids, s) for s in held_states},
+        )
     )
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    held = (
-        CasePage.objects.filter(assignee_id__in=user_ids, state__in=OPEN_STATES, pool_id__in=ids)
-        .order_by()
-        .values("assignee_id", "state")
-        .annotate(n=Count("pk"))
-    )
-    for row in held:
-        counts[row["assignee_id"]][row["state"]] = row["n"]
-    search = "/search/"
     labels = dict(UserProfile.Presence.choices)
     boards = []
     for user in users:
-        state = presence.get(user.pk, UserProfile.Presence.OFFLINE)
+        state = user.presence_now or UserProfile.Presence.OFFLINE
         board = OperatorBoard(
             name=user.get_full_name() or user.get_username(),
             presence=state,
             presence_label=str(labels.get(state, state)),
         )
-        for s in OPEN_STATES:
-            n = counts[user.pk].get(s, 0)
-            board.states[s] = Figure(n, _link(search, state=s, assignee=str(user.pk)))
+        for s in held_states:
+            url = _link("/search/", state=s, assignee=str(user.pk))
+            board.states[s] = Figure(getattr(user, f"n_{s}"), url, OPERATOR_CAP)
         boards.append(board)
     return boards
 
 
-def board_context(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the board shows to this user (who must have pools on it)."""
+def board_context(
+    *, user: Any, pools: list[PoolPage], now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the board shows to this user about these pools (`board_pools`)."""
     now = now or timezone.now()
-    pools = list(board_pools(user))
     return {
         "pools": pools_board(pools, now),
         "operators": operators_board(pools),

@@ -15,7 +15,7 @@ import django
 
 
 def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
-    from bench.ours import ingest, lists, pickup, takes, world
+    from bench.ours import board, ingest, lists, pickup, takes, world
 
     def setup() -> dict[str, Any]:
         world.world_build()
@@ -28,6 +28,7 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
         "lists_build": lists.lists_build,
         "lists": lists.lists_measure,
         "takes": takes.takes_measure,
+        "board": board.board_measure,
     }
 
 
