@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
+from correspondence.history import case_history
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from workflow.numbering import case_number_parse
@@ -217,17 +218,13 @@ def _recently_released(pool: PoolLink, pool_id: int) -> list[dict[str, str]]:
 
 
 def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
-    """Messages and audit entries of a case, oldest first, as one list."""
+    """Messages and the history of a case (`correspondence.history`), oldest first."""
     messages = (
         Message.objects.filter(case=case)
         .exclude(kind=Message.Kind.RECEIPT)
         .select_related("author")
         .prefetch_related("attachments", "receipts")
     )
-    # Wagtail's own "created" entry repeats ours; the case's history is our actions.
-    entries = PageLogEntry.objects.filter(
-        page_id=case.pk, action__startswith="correspondence."
-    ).select_related("user")
-    timeline = [{"at": m.date, "message": m} for m in messages]
-    timeline += [{"at": e.timestamp, "entry": e} for e in entries]
+    timeline: list[dict[str, Any]] = [{"at": m.date, "message": m} for m in messages]
+    timeline += [{"at": event.at, "event": event} for event in case_history(case=case)]
     return sorted(timeline, key=lambda item: item["at"])

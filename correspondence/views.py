@@ -6,13 +6,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
 from correspondence.forms import ManualRequestForm
+from correspondence.history import case_dossier
 from correspondence.models import Attachment
 from correspondence.selectors import case_search
 from correspondence.services.manual import case_register
-from workflow.permissions import REGISTER, cases_visible_to, pools_for
+from workflow.permissions import EXPORT, REGISTER, cases_visible_to, may, pools_for
 
 
 @login_required
@@ -59,3 +61,17 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})
             return redirect(case.url)
     return render(request, "correspondence/register.html", {"form": form})
+
+
+@login_required
+def case_dossier_download(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's whole record as one zip, for whoever may export its pool; 404 for those
+    who may not see it, 403 for those who see it but may not export it."""
+    case = get_object_or_404(cases_visible_to(request.user), pk=case_id)
+    if not may(request.user, EXPORT, case.pool):
+        raise PermissionDenied
+    content = case_dossier(case=case, exported_by=request.user.get_username())
+    log(instance=case, action="correspondence.case.export", user=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}.zip"'
+    return response

@@ -28,6 +28,11 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("search/", correspondence_views.search, name="search"),
+    path(
+        "cases/<int:case_id>/dossier/",
+        correspondence_views.case_dossier_download,
+        name="case_dossier",
+    ),
     path("register/", correspondence_views.register, name="register"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),

@@ -163,7 +163,7 @@ def case_close(
         action=Action.CLOSE,
         user=user,
         log_action="correspondence.case.close",
-        data={"resolution_type": resolution_type.name},
+        data={"resolution_type": resolution_type.name, "resolution_text": resolution_text.strip()},
         resolution_type=resolution_type,
         resolution_text=resolution_text.strip(),
         closed_at=timezone.now(),

@@ -202,12 +202,14 @@ class CasePage(StaffOnlyPageMixin, Page):
     def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
         from correspondence.selectors import case_timeline
         from workflow.deadlines import lateness
+        from workflow.permissions import EXPORT, may
         from workflow.selectors import case_panel, case_viewers_touch
 
         context = super().get_context(request, *args, **kwargs)
         context["timeline"] = case_timeline(case=self)
         context["panel"] = case_panel(user=request.user, case=self)
         context["others_viewing"] = case_viewers_touch(case=self, user=request.user)
+        context["may_export"] = may(request.user, EXPORT, self.pool)
         context["lateness"] = lateness(
             now=timezone.now(), due=self.deadline_at, warning=self.warning_at
         )
