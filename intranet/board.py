@@ -169,21 +169,20 @@ def _pool_board(pool: PoolPage, oldest: tuple[str, str, datetime] | None) -> Poo
     return board
 
 
-def _held(pool_ids: list[int], state: str) -> RawSQL:
-    """The user row's open cases in this state in these pools, counted up to OPERATOR_CAP
-    (off the (assignee, state) index: what one operator holds, never a pool's backlog)."""
+def _held(state: str) -> RawSQL:
+    """The user row's open cases in this state, in any pool (an operator's whole load),
+    counted up to OPERATOR_CAP off the (assignee, state) index alone."""
     cases, users = CasePage._meta.db_table, get_user_model()._meta.db_table
-    marks = ", ".join(["%s"] * len(pool_ids)) or "NULL"
     return RawSQL(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM {cases} c WHERE c.assignee_id = {users}.id"
-        f" AND c.state = %s AND c.pool_id IN ({marks}) LIMIT %s) held",
-        [state, *pool_ids, OPERATOR_CAP],
+        f" AND c.state = %s LIMIT %s) held",
+        [state, OPERATOR_CAP],
     )
 
 
 def operators_board(pools: list[PoolPage]) -> list[OperatorBoard]:
-    """The members of the pools: presence and open cases by state (in these pools), one
-    query."""
+    """The members of the pools: presence and open cases by state (all they hold: their
+    load), one query."""
     ids = [p.pk for p in pools]
     members = PoolMembership.objects.filter(pool_id__in=ids).values("user_id")
     held_states = [s for s in OPEN_STATES if s != State.NEW]
@@ -195,7 +194,7 @@ def operators_board(pools: list[PoolPage]) -> list[OperatorBoard]:
             presence_now=Subquery(
                 UserProfile.objects.filter(user_id=OuterRef("pk")).values("presence")[:1]
             ),
-            **{f"n_{s}": _held(ids, s) for s in held_states},
+            **{f"n_{s}": _held(s) for s in held_states},
         )
     )
     labels = dict(UserProfile.Presence.choices)
