@@ -214,7 +214,7 @@ def case_history(*, case: CasePage) -> list[Event]:
             # Closed before the entry kept its text: the case's text is its last closing's.
             details.append(case.resolution_text)
         events.append(
-            Event(entry.timestamp, entry.action, str(entry.label), _actor(entry, names), details)
+            Event(entry.timestamp, entry.action, str(entry.message), _actor(entry, names), details)
         )
     return events
 

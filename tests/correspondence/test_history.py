@@ -104,6 +104,8 @@ def test_the_timeline_says_who_did_what_and_why(
         "Resolution: Rimborso accordato",
         "Rimborsati 120 euro il 3 dicembre.",
         "Lea Capo",  # who did it
+        "<strong>Moved to another pool</strong>",  # what happened, by the action's name
+        "<strong>Closed</strong>",
     ):
         assert expected in body, expected
     assert 'data-action="correspondence.case.deadlines"' in body  # due times recalculated
