@@ -193,8 +193,10 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
 def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """Search across every pool the user may see, with the same limits as the pool lists."""
     cases = cases_visible_to(user)
-    led = pools_for(user, LEAD).values("pk").union(pools_for(user, EXPORT).values("pk"))
-    cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+    led, overseen = pools_for(user, LEAD).values("pk"), pools_for(user, EXPORT).values("pk")
+    cases = cases.filter(
+        Q(pool__in=led) | Q(pool__in=overseen) | Q(assignee_id=user.pk) | Q(assignee__isnull=True)
+    )
     context = _listing_context(cases, {"state": "all", **params})
     context["categories"] = Category.objects.filter(active=True)
     return context

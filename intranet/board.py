@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -33,9 +33,9 @@ OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROV
 def board_pools(user: Any) -> QuerySet[PoolPage]:
     """The pools on the user's board: those they lead, and those they oversee as a manager
     (managers hold the export permission of every pool they answer for)."""
-    led = pools_for(user, LEAD).values("pk")
-    overseen = pools_for(user, EXPORT).values("pk")
-    return PoolPage.objects.filter(pk__in=led.union(overseen)).order_by("title")
+    led = Q(pk__in=pools_for(user, LEAD).values("pk"))
+    overseen = Q(pk__in=pools_for(user, EXPORT).values("pk"))
+    return PoolPage.objects.filter(led | overseen).order_by("title")
 
 
 @dataclass
