@@ -1,7 +1,7 @@
 """Reads of correspondence for the intranet pages; every one starts from the permissions."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,11 +14,10 @@ from django.utils import timezone
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
-from correspondence.history import case_history
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
+from correspondence.permissions import EXPORT, LEAD, VIEW, cases_visible_to, may, pools_for
 from workflow.numbering import case_number_parse
-from workflow.permissions import EXPORT, LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGING_PARAMS = ("page", "after", "before")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -219,8 +218,9 @@ def _recently_released(pool: PoolLink, pool_id: int) -> list[dict[str, str]]:
     return [{"number": number, "url": page_url(pool, path)} for path, number in entries]
 
 
-def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
-    """Messages and the history of a case (`correspondence.history`), oldest first."""
+def case_timeline(*, case: CasePage, events: Sequence[Any]) -> list[dict[str, Any]]:
+    """Messages of a case and the `events` of its history (each with an ``at``), oldest
+    first, as one list."""
     messages = (
         Message.objects.filter(case=case)
         .exclude(kind=Message.Kind.RECEIPT)
@@ -228,5 +228,5 @@ def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
         .prefetch_related("attachments", "receipts")
     )
     timeline: list[dict[str, Any]] = [{"at": m.date, "message": m} for m in messages]
-    timeline += [{"at": event.at, "event": event} for event in case_history(case=case)]
+    timeline += [{"at": event.at, "event": event} for event in events]
     return sorted(timeline, key=lambda item: item["at"])

@@ -1,4 +1,4 @@
-"""Views of correspondence that are not pages: attachment downloads."""
+"""Views of correspondence that are not pages: attachment downloads, search, registration."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.forms import ManualRequestForm
-from correspondence.history import case_dossier
 from correspondence.models import Attachment
+from correspondence.permissions import EXPORT, REGISTER, cases_visible_to, may, pools_for
+from correspondence.registration import case_register
 from correspondence.selectors import case_search
-from correspondence.services.manual import case_register
-from workflow.permissions import EXPORT, REGISTER, cases_visible_to, may, pools_for
+from workflow.history import case_dossier
 
 
 @login_required
@@ -55,7 +55,7 @@ def register(request: HttpRequest) -> HttpResponse:
             case = case_register(
                 pool=form.cleaned_data["pool"], request=form.manual_request(), user=request.user
             )
-        except CaseActionDenied as exc:
+        except (CaseActionDenied, CaseActionInvalid) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from correspondence.case_rows import page_url, pool_link
 from correspondence.models import CasePage, PoolMembership, PoolPage, State
+from correspondence.permissions import EXPORT, LEAD, pools_for
 from intranet.models import UserProfile
 from workflow.models import Notice
-from workflow.permissions import EXPORT, LEAD, pools_for
 
 # Figures above these are shown as "at least": a count costs what it counts.
 BOARD_CAP = 5000

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists
 from django.http import HttpRequest
 
+from correspondence.permissions import LEAD, REGISTER, pools_for
 from intranet.board import board_pools
 from intranet.models import UserProfile
-from workflow.permissions import LEAD, REGISTER, pools_for
 
 
 def staff_menu(request: HttpRequest) -> dict[str, Any]:

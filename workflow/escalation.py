@@ -20,10 +20,10 @@ from guardian.shortcuts import get_users_with_perms
 from wagtail.log_actions import log
 
 from correspondence.models import CasePage, PoolPage, State
+from correspondence.permissions import LEAD, WORK, may
+from correspondence.services.deadlines import case_deadlines_recompute
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Escalation, EscalationRule, EscalationWhen, Notice
-from workflow.permissions import LEAD, WORK, may
-from workflow.sla import case_deadlines_recompute
 from workflow.transitions import Action
 
 

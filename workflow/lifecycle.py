@@ -14,11 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, ResolutionType, State
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from correspondence.services.audit import cases_log
-from workflow.permissions import LEAD, WORK, may, require_case_permission
-from workflow.sla import case_clock_pause, case_clock_resume, case_deadline_refresh
+from correspondence.services.deadlines import (
+    case_clock_pause,
+    case_clock_resume,
+    case_deadline_refresh,
+)
 from workflow.transitions import Action, InvalidTransition, next_state
 
 
@@ -147,14 +151,14 @@ def case_mark_worked(*, case_id: int, user: Any) -> CasePage:
 def case_close(
     *, case_id: int, user: Any, resolution_type: ResolutionType, resolution_text: str
 ) -> CasePage:
-    """Closes the case; refused while the resolution or a required answer is missing."""
+    """Closes the case; CaseActionInvalid while the resolution or a required answer is missing."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
     missing = case_missing_for_close(
         case=case, resolution_type=resolution_type, resolution_text=resolution_text
     )
     if missing:
-        raise CaseActionDenied(
+        raise CaseActionInvalid(
             _("The case cannot be closed until these are filled in: %(fields)s.")
             % {"fields": ", ".join(missing)}
         )

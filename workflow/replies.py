@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.services.deadlines import case_deadline_refresh
 from workflow.lifecycle import case_locked
-from workflow.permissions import LEAD, WORK, may, require_case_permission
-from workflow.sla import case_deadline_refresh
 
 SIGNATURE_CID = "signature"
 
@@ -92,9 +92,9 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     case = case_locked(case_id)
     _require_replier(user, case)
     if not reply.text.strip():
-        raise CaseActionDenied(_("The answer is empty."))
+        raise CaseActionInvalid(_("The answer is empty."))
     if not reply.to:
-        raise CaseActionDenied(_("The answer needs a recipient."))
+        raise CaseActionInvalid(_("The answer needs a recipient."))
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
@@ -118,7 +118,7 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
             attachments=[*reply.attachments, *([image] if image else [])],
         )
     except InvalidAddress as exc:
-        raise CaseActionDenied(
+        raise CaseActionInvalid(
             _("Please check the addresses: one of them cannot receive mail (%(detail)s).")
             % {"detail": exc}
         ) from exc

@@ -9,7 +9,8 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from workflow.models import EscalationRule, ServiceLevelPolicy, WorkingCalendar
+from correspondence.models import ServiceLevelPolicy, WorkingCalendar
+from workflow.models import EscalationRule
 from workflow.tasks import policy_cases_recompute_task
 
 LOG_ACTIONS = {

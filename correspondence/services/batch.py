@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
-from correspondence.models import CasePage, MonthPage, PoolPage
+from correspondence.models import CasePage, MonthPage, PoolPage, ServiceLevelPolicy
 from correspondence.services.audit import cases_log
 from correspondence.services.cases import (
     NewCase,
@@ -26,9 +26,8 @@ from correspondence.services.cases import (
     case_page_new,
     month_page_for,
 )
+from correspondence.services.deadlines import policies_active
 from correspondence.services.search import cases_search_init
-from workflow.models import ServiceLevelPolicy
-from workflow.sla import policies_active
 
 
 @transaction.atomic

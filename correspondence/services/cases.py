@@ -9,11 +9,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.log_actions import log
 
-from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage, YearPage
+from correspondence.models import (
+    CaseCounter,
+    CasePage,
+    MonthPage,
+    PoolPage,
+    ServiceLevelPolicy,
+    YearPage,
+)
+from correspondence.services.deadlines import dues_compute, dues_fields, policies_active, policy_for
 from correspondence.services.search import cases_search_init
-from workflow.models import ServiceLevelPolicy
 from workflow.numbering import case_number_format
-from workflow.sla import dues_compute, dues_fields, policies_active, policy_for
 
 
 @dataclass(frozen=True)

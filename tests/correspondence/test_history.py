@@ -12,9 +12,18 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from correspondence.models import CasePage, Category, Message, PoolPage, ResolutionType
-from workflow import handling, lifecycle, permissions
-from workflow.models import RoutingRule, ServiceLevelPolicy, WorkingCalendar
+from correspondence import permissions
+from correspondence.models import (
+    CasePage,
+    Category,
+    Message,
+    PoolPage,
+    ResolutionType,
+    ServiceLevelPolicy,
+    WorkingCalendar,
+)
+from workflow import handling, lifecycle
+from workflow.models import RoutingRule
 from workflow.rules.services import _case_take_by_rule
 
 pytestmark = pytest.mark.django_db

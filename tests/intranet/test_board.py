@@ -11,9 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from correspondence import permissions
 from correspondence.models import CasePage, PoolPage, ResolutionType
 from intranet.presence import presence_set
-from workflow import lifecycle, permissions
+from workflow import lifecycle
 
 pytestmark = pytest.mark.django_db
 

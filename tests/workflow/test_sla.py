@@ -8,15 +8,23 @@ import pytest
 from django.contrib.auth.models import User
 from wagtail.models import PageLogEntry
 
-from correspondence.models import CasePage, Category, PoolPage, State, Urgency
-from workflow import handling, lifecycle
-from workflow.models import CaseClockPause, ServiceLevelPolicy, WorkingCalendar
-from workflow.sla import (
+from correspondence.models import (
+    CaseClockPause,
+    CasePage,
+    Category,
+    PoolPage,
+    ServiceLevelPolicy,
+    State,
+    Urgency,
+    WorkingCalendar,
+)
+from correspondence.services.deadlines import (
     case_clock_pause,
     case_clock_resume,
     cases_deadlines_recompute,
     policy_for,
 )
+from workflow import handling, lifecycle
 from workflow.transitions import Action
 
 pytestmark = pytest.mark.django_db

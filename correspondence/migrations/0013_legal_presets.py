@@ -55,8 +55,8 @@ POLICIES = [
 
 
 def presets_add(apps, schema_editor):
-    Calendar = apps.get_model("workflow", "WorkingCalendar")
-    Policy = apps.get_model("workflow", "ServiceLevelPolicy")
+    Calendar = apps.get_model("correspondence", "WorkingCalendar")
+    Policy = apps.get_model("correspondence", "ServiceLevelPolicy")
     calendars = {}
     for name, country, zone in CALENDARS:
         calendars[name], _ = Calendar.objects.get_or_create(
@@ -82,10 +82,7 @@ def deadlines_backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("workflow", "0002_calendars_policies_escalation"),
-        ("correspondence", "0013_case_sla_policy"),
-    ]
+    dependencies = [("correspondence", "0012_deadlines")]
 
     operations = [
         migrations.RunPython(presets_add, migrations.RunPython.noop),

@@ -1,7 +1,7 @@
 """Working calendars and service-level policies: what a case's deadlines are computed from.
 
-Administrators edit them in the Wagtail admin; `workflow.sla` turns them into the due
-times stored on each case.
+Administrators edit them in the Wagtail admin; `correspondence.services.deadlines` turns
+them into the due times stored on each case.
 """
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +16,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
-from correspondence.models import Channel, Urgency
+from correspondence.models.cases import Channel, Urgency
 from workflow.deadlines import Unit, WorkCalendar, hours_parse
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

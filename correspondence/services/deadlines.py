@@ -17,10 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from correspondence.models import CasePage, PoolPage, State
+from correspondence.models import CaseClockPause, CasePage, PoolPage, ServiceLevelPolicy, State
 from workflow.deadlines import Milestones, Pause, Unit, due_after, next_deadline, term_end
 from workflow.deadlines import warning_at as warning_of
-from workflow.models import CaseClockPause, ServiceLevelPolicy
 
 FALLBACK_WARNING_PERCENT = 80
 PAUSE_REASONS = ("consultation", "customer")
