@@ -20,6 +20,7 @@ from correspondence.permissions import EXPORT, LEAD, VIEW, cases_visible_to, may
 from workflow.numbering import case_number_parse
 
 PAGING_PARAMS = ("page", "after", "before")
+OVERSIGHT_PARAMS = ("late", "assignee", "received", "closed")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
 SORTS = {
@@ -170,6 +171,8 @@ def _listing_context(
         "sort": params.get("sort", "-received"),
         "states": State.choices,
         "query": {k: params.get(k, "") for k in ("q", "from", "to", "category")},
+        # The board's click-throughs, kept by the form and shown above the list.
+        "oversight": {k: params[k] for k in OVERSIGHT_PARAMS if params.get(k)},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
     }
 

@@ -102,6 +102,10 @@ def test_figures_count_and_click_through_to_their_cases(
         listing = client.get(url).content.decode()
         shown = {c for c in (old, late, taken, closed) if f">{c.number}</a>" in listing}
         assert shown == expected, (name, url)
+    overdue = client.get(_figure(body, "SIN", "overdue")[1]).content.decode()
+    # The list says it is filtered, and its form keeps the filter.
+    assert '<span class="chip">Overdue</span>' in overdue
+    assert '<input type="hidden" name="late" value="overdue">' in overdue
     # Operators: presence and open work, linked to their cases.
     op_row = re.search(r"<th scope=\"row\">op</th>(.*?)</tr>", body, re.S)
     assert op_row and "Available" in op_row.group(1)
