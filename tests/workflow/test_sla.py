@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -200,3 +201,40 @@ def test_customer_pause_only_where_the_policy_says(
     policy.pause_on_customer = False
     policy.save()
     assert case_clock_pause(case_id=case.pk, reason="customer", now=now) is False
+
+
+def test_administrators_edit_calendars_and_policies_in_the_wagtail_admin(
+    policy: ServiceLevelPolicy, office: WorkingCalendar, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    admin = User.objects.create_superuser("root", password="pw")
+    client = Client()
+    client.force_login(admin)
+    for model in ("servicelevelpolicy", "workingcalendar", "escalationrule"):
+        app = "workflow" if model == "escalationrule" else "correspondence"
+        assert client.get(f"/admin/snippets/{app}/{model}/").status_code == 200, model
+    edit = f"/admin/snippets/correspondence/workingcalendar/edit/{office.pk}/"
+    assert client.get(edit).status_code == 200
+    form = {
+        "name": "Ufficio",
+        "country": "IT",
+        "time_zone": "Europe/Rome",
+        "monday": "08:00-14:00",
+        "tuesday": "nonsense",
+        **{d: "" for d in ("wednesday", "thursday", "friday", "saturday", "sunday")},
+        "closures-TOTAL_FORMS": "0",
+        "closures-INITIAL_FORMS": "0",
+        "closures-MIN_NUM_FORMS": "0",
+        "closures-MAX_NUM_FORMS": "1000",
+    }
+    refused = client.post(edit, form)
+    assert (
+        refused.status_code == 200 and "is not a span like 08:30-13:00" in refused.content.decode()
+    )
+    form["tuesday"] = "08:00-14:00"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(edit, form).status_code == 302
+    office.refresh_from_db()
+    assert office.monday == "08:00-14:00"
+    assert len(callbacks) == 1  # the cases under its policy are recomputed after commit
