@@ -82,7 +82,7 @@ def deadlines_backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("correspondence", "0012_deadlines")]
+    dependencies = [("correspondence", "0015_deadlines")]
 
     operations = [
         migrations.RunPython(presets_add, migrations.RunPython.noop),
