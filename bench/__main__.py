@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import config
 from bench.context import Context
-from bench.measures import ingest_files, ingestion, lists, memory, pickup, reports, take_next
+from bench.measures import board, ingest_files, ingestion, lists, memory, pickup, reports, take_next
 from bench.report import table
 
 MEASURES = {
@@ -25,6 +25,7 @@ MEASURES = {
     "pickup": pickup.run,
     "lists": lists.run,
     "take_next": take_next.run,
+    "board": board.run,
     "memory": memory.run,
     "reports": reports.run,
 }

@@ -52,6 +52,13 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
                         _get(results, "lists", "ratio_p95", name) if side == "peer" else None,
                     )
                 )
+    for key, value in sorted(results.get("board", {}).items()):
+        if key.startswith("ours_"):
+            size = int(key.split("_")[1])
+            for name in ("board_figures", "board_page"):
+                rows.append(
+                    (f"{name} at {size:,} p50/p95 ms", _pair(_get(value, name, "ms")), "n/a", None)
+                )
     takes = _get(results, "take_next", "ours")
     if takes:
         rows.append(

@@ -223,6 +223,7 @@ LOG_ACTIONS = {
     "correspondence.case.reply": (_("Answer sent"), _("Answer sent")),
     "correspondence.case.close": (_("Closed"), _("Closed")),
     "correspondence.case.reopen": (_("Reopened"), _("Reopened")),
+    "correspondence.case.export": (_("Record exported"), _("Record exported")),
 }
 
 

@@ -9,6 +9,8 @@ from intranet.models import UserProfile
 
 
 def staff_menu(request: HttpRequest) -> dict[str, Any]:
+    """The presence choice and the menus, from one query of the permissions held: the
+    board is for pools led or overseen (managers hold the export permission)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -20,4 +22,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "menu_register": REGISTER in held,
         "menu_rules": LEAD in held,
         "menu_reports": EXPORT in held,
+        "menu_board": LEAD in held or EXPORT in held,
     }

@@ -13,6 +13,7 @@ from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage
 from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
 from correspondence.services.cases import month_page_for
+from correspondence.services.deadlines import case_deadline_refresh, case_deadlines_recompute
 from workflow.lifecycle import case_locked
 
 
@@ -67,6 +68,7 @@ def case_classify(
             "reason": reason,
         },
     )
+    case_deadlines_recompute(case=case, user=user)  # another policy may apply now
     return case
 
 
@@ -100,6 +102,8 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
         user=user,
         data={"from": source.pk, "to": pool.pk, "reason": reason},
     )
+    case_deadlines_recompute(case=case, user=user)
+    case_deadline_refresh(case=case)
     return case
 
 

@@ -19,6 +19,7 @@ from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, S
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment, bodies_signed
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.services.deadlines import case_deadline_refresh
 from workflow.lifecycle import case_locked
 
 SIGNATURE_CID = "signature"
@@ -118,6 +119,8 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)
+    case.refresh_from_db()
+    case_deadline_refresh(case=case)  # the first answer is given: the next deadline is closing
     ReplyDraft.objects.filter(case=case, user=user).delete()
     log(
         instance=case,

@@ -15,7 +15,7 @@ import django
 
 
 def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
-    from bench.ours import ingest, lists, pickup, reports, takes, world
+    from bench.ours import board, ingest, lists, pickup, reports, takes, world
 
     def setup() -> dict[str, Any]:
         world.world_build()
@@ -32,6 +32,7 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
         "reports_build": reports.reports_build,
         "reports": reports.reports_measure,
         "reports_export": reports.reports_export,
+        "board": board.board_measure,
     }
 
 

@@ -1,6 +1,13 @@
 """The data model of correspondence: the page tree of cases and everything around it."""
 
 from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Channel, State, Urgency
+from correspondence.models.deadlines import (
+    CalendarClosure,
+    CaseClockPause,
+    Country,
+    ServiceLevelPolicy,
+    WorkingCalendar,
+)
 from correspondence.models.mail_texts import MailText
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
@@ -12,11 +19,14 @@ from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, Year
 
 __all__ = [
     "Attachment",
+    "CalendarClosure",
+    "CaseClockPause",
     "CaseCounter",
     "CasePage",
     "CaseViewer",
     "Category",
     "Channel",
+    "Country",
     "Department",
     "MailText",
     "Mailbox",
@@ -31,7 +41,9 @@ __all__ = [
     "QuickReply",
     "ReplyDraft",
     "ResolutionType",
+    "ServiceLevelPolicy",
     "State",
     "Urgency",
+    "WorkingCalendar",
     "YearPage",
 ]

@@ -95,6 +95,13 @@ URLS: dict[str, Entry] = {
     "reports/exports/<int:export_id>/download/": Entry(
         lambda w: "/reports/exports/999999/download/", expect(set())
     ),
+    # The board: team leaders (their pools) and managers (who export them); nobody else.
+    "board/": Entry(lambda w: "/board/", expect(LEAD_A | {"manager"})),
+    "board/figures/": Entry(lambda w: "/board/figures/", expect(LEAD_A | {"manager"})),
+    # A case's whole record: whoever may export its pool.
+    "cases/<int:case_id>/dossier/": Entry(
+        lambda w: f"/cases/{w.case.pk}/dossier/", expect(LEAD_A | {"manager"})
+    ),
     "i18n/setlang/": Entry(
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
     ),
