@@ -95,7 +95,8 @@ def world(
     handling.case_transfer(case_id=h.pk, user=admin, pool=pagamenti, reason="wrong pool")
     _set(h, state="closed", assignee=op2, taken_at=rome(29, 9), first_reply_at=rome(30, 9, 30),
          closed_at=rome(30, 10), had_consultation=True, category=category,
-         answers={"esito": ""})  # fmt: skip
+         due_at=rome(30, 9), answers={"esito": ""})  # fmt: skip
+    # (due_at again: the transfer recomputes due times from the new pool's policy)
     # R: closed before the period, reopened by the customer writing on the 28th, closed
     # again (late) on the 30th: counted once, by its last closing.
     r = case(sinistri, "r@x.it", rome(25, 10), state="closed", assignee=op1, taken_at=rome(25, 11),
