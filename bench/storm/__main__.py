@@ -130,8 +130,6 @@ def _world(user: str, smtp_port: int) -> "object":
         smtp_port=smtp_port,
         smtp_security=Mailbox.Security.NONE,
         auto_reply=Mailbox.AutoReply.ON,
-        auto_reply_subject="Abbiamo ricevuto la sua richiesta",
-        auto_reply_body="Gentile cliente, la sua richiesta è la pratica {number}.",
     )
 
 

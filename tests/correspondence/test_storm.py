@@ -55,8 +55,6 @@ def storm_mailbox(sinistri: PoolPage, smtp: SmtpServer) -> Mailbox:
         smtp_port=smtp.port,
         smtp_security=Mailbox.Security.NONE,
         auto_reply=Mailbox.AutoReply.ON,
-        auto_reply_subject="Abbiamo ricevuto la sua richiesta",
-        auto_reply_body="Gentile cliente, la sua richiesta è la pratica {case_number}.",
     )
 
 
