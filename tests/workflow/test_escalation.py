@@ -78,7 +78,9 @@ def test_warning_escalates_before_the_breach_and_a_new_deadline_again(
     assert Notice.objects.filter(case=case).count() == 4
 
 
-@pytest.mark.postgresql(reason="two writers at once: SQLite serialises them, the demo runs one worker")
+@pytest.mark.postgresql(
+    reason="two writers at once: SQLite serialises them; the demo has one worker"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_runs_escalate_each_case_exactly_once(
     sinistri: PoolPage, people: dict[str, User], make_case: Callable[..., CasePage]
