@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench import config
+from bench import config, db
 
 
 class StepFailed(RuntimeError):
@@ -36,3 +36,17 @@ def manage(database: str, *args: str) -> None:
     )
     if done.returncode != 0:
         raise StepFailed(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+
+
+def database_migrate_forward(older: str, name: str) -> bool:
+    """Renames the kept database `older` to `name` and migrates it to today's schema.
+    A database whose recorded migrations no longer match the files (renamed when branches
+    were merged) cannot be migrated: it is dropped, and the caller builds afresh (False)."""
+    db.database_rename(older, name)
+    try:
+        manage(name, "migrate", "--no-input", "-v", "0")
+    except StepFailed:
+        db.database_drop(name)
+        return False
+    db.database_analyze(name)
+    return True

@@ -11,7 +11,7 @@ from typing import Any
 from bench import config, db
 from bench.context import Context
 from bench.peer.setup import peer_run
-from bench.process import manage, ours_run
+from bench.process import database_migrate_forward, ours_run
 
 
 def _ours_db(ctx: Context, size: int) -> tuple[str, dict[str, Any]]:
@@ -24,11 +24,7 @@ def _ours_db(ctx: Context, size: int) -> tuple[str, dict[str, Any]]:
             if found.startswith(f"bench_ours_l{size}_")
             and found.endswith(f"_v{config.DATA_VERSION}")
         ]
-        if older:
-            db.database_rename(older[0], name)
-            manage(name, "migrate", "--no-input", "-v", "0")
-            db.database_analyze(name)
-        else:
+        if not (older and database_migrate_forward(older[0], name)):
             db.database_create(name, template=ctx.ours_template)
     return name, ours_run(name, "lists_build", size=size)
 

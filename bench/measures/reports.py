@@ -9,7 +9,7 @@ from typing import Any
 
 from bench import config, db
 from bench.context import Context
-from bench.process import manage, ours_run
+from bench.process import database_migrate_forward, ours_run
 
 
 def _database(ctx: Context, size: int) -> tuple[str, dict[str, Any]]:
@@ -22,10 +22,8 @@ def _database(ctx: Context, size: int) -> tuple[str, dict[str, Any]]:
         if found.startswith(f"bench_ours_r{size}_")
         and found.endswith(f"_v{config.REPORTS_DATA_VERSION}")
     ]
-    if older:  # an older schema: migrated forward, not rebuilt
-        db.database_rename(older[0], name)
-        manage(name, "migrate", "--no-input", "-v", "0")
-        db.database_analyze(name)
+    # an older schema: migrated forward, not rebuilt
+    if older and database_migrate_forward(older[0], name):
         return name, {"made": 0, "migrated_from": older[0]}
     building = name + "_building"
     if db.database_exists(building):
