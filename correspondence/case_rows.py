@@ -31,6 +31,7 @@ ROW_FIELDS = (
     "received_at",
     "due_at",
     "state",
+    "worked_at",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
@@ -57,6 +58,7 @@ class CaseRow:
     state: str
     state_label: str
     assignee: str  # empty when nobody holds the case
+    worked: bool = False  # marked as worked (LAVORATO)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 state=row["state"],
                 state_label=labels.get(row["state"], row["state"]),
                 assignee=_assignee(row),
+                worked=row["worked_at"] is not None,
             )
         )
     return rows

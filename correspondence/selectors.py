@@ -120,7 +120,8 @@ def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
 
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
-    """Applies the search form: text (number, sender, words), dates, state, category."""
+    """Applies the search form: text (number, sender, words), dates, state, worked or
+    not (LAVORATO), category."""
     if params.get("q", "").strip():
         cases = _text_filter(cases, params["q"])
     if since := _day(params.get("from"), end=False):
@@ -132,6 +133,9 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
         cases = cases.filter(state__in=OPEN_STATES)
     elif state in State.values:
         cases = cases.filter(state=state)
+    worked = params.get("worked", "")
+    if worked in ("yes", "no"):
+        cases = cases.filter(worked_at__isnull=worked == "no")
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
@@ -149,7 +153,7 @@ def _listing_context(
         "state_filter": params.get("state", "open"),
         "sort": params.get("sort", "-received"),
         "states": State.choices,
-        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category")},
+        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category", "worked")},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
     }
 

@@ -1,6 +1,6 @@
-"""Services around the work on a case that do not change its state: notes, transfer,
-classification. Each checks the pool permission, asks for a reason where the brief says
-so, and is logged."""
+"""Services around the work on a case: notes, transfer (whose change of state is the
+lifecycle's), classification. Each checks the pool permission, asks for a reason where
+the brief says so, and is logged."""
 
 from typing import Any
 
@@ -12,8 +12,9 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, Category, Message, PoolPage
 from correspondence.services.cases import month_page_for
-from workflow.lifecycle import case_locked
+from workflow.lifecycle import case_locked, case_transfer_to
 from workflow.permissions import LEAD, VIEW, WORK, may, require_case_permission
+from workflow.transitions import Action, allowed_actions
 
 
 @transaction.atomic
@@ -84,23 +85,13 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
         raise CaseActionDenied(
             _("You cannot send cases to the pool %(pool)s.") % {"pool": pool.title}
         )
-    if case.state not in ("new", "taken"):
+    if Action.TRANSFER not in allowed_actions(case.state):
         raise CaseActionDenied(_("Only a new or taken case can move to another pool."))
     source = case.pool
     PoolPage.objects.select_for_update().get(pk=pool.pk)
     # Permission was checked above against the pools; Wagtail's page permissions do not apply.
     case.move(month_page_for(pool=pool, moment=case.received_at), pos="last-child")
-    CasePage.objects.filter(pk=case.pk).update(
-        pool=pool, state="new", assignee=None, taken_at=None, touched_at=timezone.now()
-    )
-    case.refresh_from_db()
-    log(
-        instance=case,
-        action="correspondence.case.transfer",
-        user=user,
-        data={"from": source.pk, "to": pool.pk, "reason": reason},
-    )
-    return case
+    return case_transfer_to(case=case, user=user, pool=pool, source=source, reason=reason)
 
 
 @transaction.atomic

@@ -82,19 +82,75 @@ def case_assign(*, case_id: int, user: Any, assignee: Any, reason: str) -> CaseP
     """A team leader hands the case to an operator of the pool; the reason is logged."""
     case = case_locked(case_id)
     require_case_permission(user, LEAD, case)
-    if not may(assignee, WORK, case.pool):
-        raise CaseActionDenied(
-            _("%(name)s does not work in the pool %(pool)s.")
-            % {"name": assignee, "pool": case.pool.title}
-        )
+    _require_worker(assignee, case)
     return case_transition(
         case=case,
-        action=Action.TAKE,
+        action=Action.ASSIGN,
         user=user,
         log_action="correspondence.case.assign",
         data={"assignee": assignee.pk, "reason": reason},
         assignee=assignee,
         taken_at=timezone.now(),
+    )
+
+
+def _require_worker(assignee: Any, case: CasePage) -> None:
+    if not may(assignee, WORK, case.pool):
+        raise CaseActionDenied(
+            _("%(name)s does not work in the pool %(pool)s.")
+            % {"name": assignee, "pool": case.pool.title}
+        )
+
+
+@transaction.atomic
+def case_hand_over(*, case_id: int, user: Any, colleague: Any, reason: str) -> CasePage:
+    """The case's operator (or a team leader) hands it to a colleague of the pool.
+
+    The reason is required and shown on the case's timeline. Raises CaseActionDenied
+    when the user may not, or the colleague does not work in the pool.
+    """
+    case = case_locked(case_id)
+    _require_owner_or_leader(user, case)
+    if not reason.strip():
+        raise CaseActionDenied(_("Please give a reason: it is kept in the case's history."))
+    if colleague.pk == case.assignee_id:
+        raise CaseActionDenied(_("The case is already %(name)s's.") % {"name": colleague})
+    _require_worker(colleague, case)
+    return case_transition(
+        case=case,
+        action=Action.HAND_OVER,
+        user=user,
+        log_action="correspondence.case.hand_over",
+        data={"from": case.assignee_id, "to": colleague.pk, "reason": reason.strip()},
+        assignee=colleague,
+        taken_at=timezone.now(),
+    )
+
+
+def case_assign_by_rule(*, case: CasePage, user_id: int, rule_id: int) -> CasePage:
+    """A routing rule gives a new, untaken case (locked by the caller) to an operator."""
+    return case_transition(
+        case=case,
+        action=Action.ASSIGN,
+        user=None,
+        log_action="correspondence.case.take",
+        data={"by_rule": rule_id, "assignee": user_id},
+        assignee_id=user_id,
+        taken_at=timezone.now(),
+    )
+
+
+def case_transfer_to(*, case: CasePage, user: Any, pool: Any, source: Any, reason: str) -> CasePage:
+    """The state side of a transfer (the caller moved the page): untaken in ``pool``."""
+    return case_transition(
+        case=case,
+        action=Action.TRANSFER,
+        user=user,
+        log_action="correspondence.case.transfer",
+        data={"from": source.pk, "to": pool.pk, "reason": reason},
+        pool=pool,
+        assignee=None,
+        taken_at=None,
     )
 
 

@@ -42,6 +42,10 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         ),
         "urgencies": Urgency.choices,
         "operators": _pool_operators(case) if leads else [],
+        "can_hand_over": (mine or leads) and case.state == State.TAKEN,
+        "colleagues": [u for u in _pool_operators(case) if u.pk != case.assignee_id]
+        if (mine or leads) and case.state == State.TAKEN
+        else [],
         "pools": pools_for(user, VIEW).exclude(pk=case.pool_id) if (leads or mine) else [],
         "can_reply": (mine or leads) and case.state == State.TAKEN,
         "quick_replies": QuickReply.objects.filter(

@@ -11,14 +11,17 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
 from intranet.pages import StaffOnlyPageMixin
+from workflow import transitions
 
 
 class State(models.TextChoices):
-    NEW = "new", _("New")
-    TAKEN = "taken", _("Taken")
-    CONSULTATION = "consultation", _("In consultation")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    CLOSED = "closed", _("Closed")
+    """The lifecycle's states, as the transition table spells them, with their labels."""
+
+    NEW = transitions.NEW, _("New")
+    TAKEN = transitions.TAKEN, _("Taken")
+    CONSULTATION = transitions.CONSULTATION, _("In consultation")
+    AWAITING_APPROVAL = transitions.AWAITING_APPROVAL, _("Awaiting approval")
+    CLOSED = transitions.CLOSED, _("Closed")
 
 
 class Channel(models.TextChoices):
@@ -147,7 +150,7 @@ class CasePage(StaffOnlyPageMixin, Page):
             models.Index(
                 fields=["assignee", "due_at"],
                 name="case_assignee_open_due",
-                condition=models.Q(state__in=["new", "taken", "consultation", "awaiting_approval"]),
+                condition=models.Q(state__in=[transitions.NEW, *transitions.OPEN_STATES]),
             ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
@@ -158,7 +161,7 @@ class CasePage(StaffOnlyPageMixin, Page):
             models.Index(
                 fields=["pool", "received_at", "page_ptr"],
                 name="case_untaken",
-                condition=models.Q(state="new", assignee__isnull=True),
+                condition=models.Q(state=transitions.NEW, assignee__isnull=True),
             ),
         ]
 

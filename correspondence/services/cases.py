@@ -85,7 +85,6 @@ def case_page_new(*, pool: PoolPage, data: NewCase, number: str) -> CasePage:
         slug=slugify(number),
         number=number,
         pool=pool,
-        state="new",
         channel=data.channel,
         subject=data.subject[:998],
         received_at=data.received_at,

@@ -30,12 +30,13 @@ from correspondence.models import (
 from correspondence.services.cases import month_page_for
 from intranet.models import UserProfile
 from workflow.deadlines import due_after
+from workflow.lifecycle import case_assign_by_rule
 from workflow.models import Assignment, RoutingRule
 from workflow.permissions import LEAD, WORK, may, require_pool_permission
-from workflow.rules.distribution import OPEN_STATES, is_present, operator_pick
+from workflow.rules.distribution import is_present, operator_pick
 from workflow.rules.matching import Actions, Conditions, RuleData, RuleSubject, rules_select
 from workflow.rules.outcomes import Names, outcome_texts, rule_try_rows
-from workflow.transitions import Action, next_state
+from workflow.transitions import OPEN_STATES
 
 
 class RuleInvalid(ValueError):
@@ -245,7 +246,7 @@ def _rule_apply(*, case: CasePage, rule: RoutingRule, data: RuleData) -> list[st
     if actions.assignment and case.state == State.NEW and case.assignee_id is None:
         pick = _operator_choose(rule=rule, data=data, pool_id=changes.get("pool_id", case.pool_id))
         if pick is not None:
-            _case_take_by_rule(case=case, user_id=pick, rule_id=rule.pk)
+            case_assign_by_rule(case=case, user_id=pick, rule_id=rule.pk)
     log(instance=case, action="workflow.rule.apply", data={"rule": rule.pk, **changes})
     names = names_for([data], assignees=[pick] if pick else [])
     return outcome_texts(actions, names, pick=pick, attempted=bool(actions.assignment))
@@ -299,16 +300,6 @@ def _operator_choose(*, rule: RoutingRule, data: RuleData, pool_id: int) -> int 
     if pick is not None and data.actions.assignment == Assignment.ROUND_ROBIN:
         RoutingRule.objects.filter(pk=rule.pk).update(last_assigned_id=pick)
     return pick
-
-
-def _case_take_by_rule(*, case: CasePage, user_id: int, rule_id: int) -> None:
-    """new → taken for `user_id`, by an update of the locked row (never page.save())."""
-    state = next_state(case.state, Action.TAKE)
-    CasePage.objects.filter(pk=case.pk, state=State.NEW, assignee__isnull=True).update(
-        state=state, assignee_id=user_id, taken_at=timezone.now()
-    )
-    data = {"by_rule": rule_id, "assignee": user_id}
-    log(instance=case, action="correspondence.case.take", data=data)
 
 
 @dataclass(frozen=True)

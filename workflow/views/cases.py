@@ -88,6 +88,17 @@ def _do_assign(request: HttpRequest, case: CasePage) -> str:
     return _("Assigned to %(name)s.") % {"name": assignee}
 
 
+def _do_hand_over(request: HttpRequest, case: CasePage) -> str:
+    colleague = get_object_or_404(get_user_model(), pk=_optional_int(request.POST.get("user")))
+    lifecycle.case_hand_over(
+        case_id=case.pk,
+        user=request.user,
+        colleague=colleague,
+        reason=request.POST.get("reason", ""),
+    )
+    return _("Handed over to %(name)s.") % {"name": colleague.get_full_name() or colleague}
+
+
 def _do_transfer(request: HttpRequest, case: CasePage) -> str:
     pool = get_object_or_404(PoolPage, pk=_optional_int(request.POST.get("pool")))
     handling.case_transfer(
@@ -152,6 +163,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "reopen": _do_reopen,
     "note": _do_note,
     "assign": _do_assign,
+    "hand_over": _do_hand_over,
     "transfer": _do_transfer,
     "classify": _do_classify,
     "reply": _do_reply,
