@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from intranet.models import UserProfile
+from workflow.approval import replies_awaiting
 from workflow.permissions import LEAD, REGISTER, pools_for
 
 
@@ -18,4 +19,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
+        "approvals_waiting": replies_awaiting(user=user).count(),
     }

@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied
-from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
+from correspondence.models import (
+    CasePage,
+    Message,
+    OutgoingMail,
+    PoolMembership,
+    ReplyDraft,
+    State,
+)
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from workflow.lifecycle import case_locked
@@ -75,29 +82,57 @@ def _require_replier(user: Any, case: CasePage) -> None:
         raise CaseActionDenied(_("Take the case before answering it."))
     if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
         raise CaseActionDenied(_("Only the case's operator or a team leader may answer."))
+
+
+def reply_needs_approval(*, user: Any, case: CasePage) -> bool:
+    """Whether the user's answers on this case wait for a team leader: flagged in their
+    profile (every pool) or in their membership of the case's pool."""
     profile = getattr(user, "profile", None)
     if profile is not None and profile.needs_approval:
-        raise CaseActionDenied(
-            _(
-                "Your replies need a team leader's approval, which this version cannot "
-                "ask for yet. Please ask your team leader to send it."
-            )
-        )
+        return True
+    return PoolMembership.objects.filter(
+        user_id=user.pk, pool_id=case.pool_id, needs_approval=True
+    ).exists()
 
 
-@transaction.atomic
-def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
-    """Queues the operator's answer; it leaves once this transaction commits."""
-    case = case_locked(case_id)
+def reply_check(*, user: Any, case: CasePage, reply: Reply) -> None:
+    """Raises CaseActionDenied unless the user may answer the (locked) case with this reply."""
     _require_replier(user, case)
     if not reply.text.strip():
         raise CaseActionDenied(_("The answer is empty."))
     if not reply.to:
         raise CaseActionDenied(_("The answer needs a recipient."))
+
+
+@transaction.atomic
+def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
+    """Queues the operator's answer; it leaves once this transaction commits.
+
+    Refused (CaseActionDenied) for a user whose answers need approval: theirs go through
+    ``workflow.approval.reply_hand_in``.
+    """
+    case = case_locked(case_id)
+    reply_check(user=user, case=case, reply=reply)
+    if reply_needs_approval(user=user, case=case):
+        raise CaseActionDenied(_("Your replies need a team leader's approval."))
+    outgoing = reply_queue(case=case, author=user, reply=reply)
+    ReplyDraft.objects.filter(case=case, user=user).delete()
+    log(
+        instance=case,
+        action="correspondence.case.reply",
+        user=user,
+        data={"message_id": outgoing.message_id, "to": list(reply.to)},
+    )
+    return outgoing
+
+
+def reply_queue(*, case: CasePage, author: Any, reply: Reply) -> OutgoingMail:
+    """Writes the reply to the outbox as ``author`` wrote it (their signature), threaded on
+    the customer's last message; records the first reply. Call inside a transaction."""
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    signature, image = _signature(user)
+    signature, image = _signature(author)
     plain, rich = _bodies(reply.text, signature, image)
     parent = _last_inbound(case)
     references = [*parent.references.split(), parent.message_id] if parent else []
@@ -113,7 +148,7 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
             in_reply_to=parent.message_id if parent else None,
             references=references,
             automatic=False,
-            author=user,
+            author=author,
             attachments=[*reply.attachments, *([image] if image else [])],
         )
     except InvalidAddress as exc:
@@ -124,13 +159,6 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)
-    ReplyDraft.objects.filter(case=case, user=user).delete()
-    log(
-        instance=case,
-        action="correspondence.case.reply",
-        user=user,
-        data={"message_id": outgoing.message_id, "to": list(reply.to)},
-    )
     return outgoing
 
 

@@ -17,6 +17,8 @@ from correspondence.models import (
     State,
     Urgency,
 )
+from workflow.approval import reply_may_approve
+from workflow.models import PendingReply
 from workflow.permissions import LEAD, VIEW, WORK, may, pools_for
 
 VIEWER_WINDOW = timedelta(seconds=45)
@@ -53,6 +55,32 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         ),
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
         "questions": _questions(case),
+        **_approval(user, case),
+    }
+
+
+def _approval(user: Any, case: CasePage) -> dict[str, Any]:
+    """The reply waiting on this case and whether this user decides on it; for its
+    operator, the last rejection with the leader's comment while they rework it."""
+    pending = (
+        PendingReply.objects.filter(case=case, status=PendingReply.Status.PENDING)
+        .select_related("author", "case__pool")
+        .first()
+    )
+    rejected = None
+    if case.state == State.TAKEN:
+        rejected = (
+            PendingReply.objects.filter(
+                case=case, status=PendingReply.Status.REJECTED, author_id=user.pk
+            )
+            .select_related("decided_by")
+            .order_by("-decided_at")
+            .first()
+        )
+    return {
+        "pending_reply": pending,
+        "can_decide": pending is not None and reply_may_approve(pending, user),
+        "rejected_reply": rejected,
     }
 
 

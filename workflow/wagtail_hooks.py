@@ -7,6 +7,10 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from workflow.models import PendingReply
 
 LOG_ACTIONS = {
     "workflow.rule.create": (_("Routing rule created"), _("Routing rule created")),
@@ -14,6 +18,19 @@ LOG_ACTIONS = {
     "workflow.rule.delete": (_("Routing rule deleted"), _("Routing rule deleted")),
     "workflow.rule.reorder": (_("Routing rule moved"), _("Routing rule moved in the order")),
     "workflow.rule.apply": (_("Routed by a rule"), _("Routed by a rule")),
+    "correspondence.case.reply_submitted": (
+        _("Reply sent for approval"),
+        _("Reply sent for approval"),
+    ),
+    "correspondence.case.reply_edited": (
+        _("Reply edited by the approver"),
+        _("Reply edited by the approver"),
+    ),
+    "correspondence.case.reply_approved": (
+        _("Reply approved and sent"),
+        _("Reply approved and sent"),
+    ),
+    "correspondence.case.reply_rejected": (_("Reply rejected"), _("Reply rejected")),
 }
 
 
@@ -36,3 +53,17 @@ def register_workflow_log_actions(actions: Any) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)
     actions.register_action("correspondence.case.hand_over")(HandOverFormatter)
+
+
+class PendingReplyViewSet(SnippetViewSet):
+    """Replies awaiting approval in the admin: Wagtail's workflow, history and revisions."""
+
+    model = PendingReply
+    icon = "tasks"
+    menu_label = _("Replies for approval")
+    list_display = ["case", "author", "status", "created_at"]
+    list_filter = ["status"]
+    add_to_admin_menu = False
+
+
+register_snippet(PendingReplyViewSet)

@@ -134,6 +134,11 @@ class PoolMembership(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=1, help_text=_("1 is served first.")
     )
+    needs_approval = models.BooleanField(
+        _("replies need approval in this pool"),
+        default=False,
+        help_text=_("The profile's flag asks it in every pool; this one only here."),
+    )
 
     class Meta:
         verbose_name = _("pool membership")

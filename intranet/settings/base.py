@@ -133,6 +133,8 @@ WAGTAIL_SITE_NAME = "Corrispondenza"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# A reply approved in its workflow is published and sent (workflow.approval); pages as usual.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "workflow.wagtail_finish.workflow_finish"
 
 # Mail: the outbox sends through each mailbox's own SMTP; this is the fallback.
 EMAIL_BACKEND = os.environ.get(

@@ -1,5 +1,6 @@
-"""Models of the workflow: assignment rules and what take-next and balancing need."""
+"""Models of the workflow: assignment rules, reply approval and consultation."""
 
+from workflow.models.approval import PendingReply, PoolLeaderApprovalTask
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
-__all__ = ["Assignment", "RoutingRule", "SenderTest"]
+__all__ = ["Assignment", "PendingReply", "PoolLeaderApprovalTask", "RoutingRule", "SenderTest"]

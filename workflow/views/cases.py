@@ -11,14 +11,15 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from correspondence.errors import CaseActionDenied
 from correspondence.models import CasePage, Category, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
-from workflow import handling, lifecycle, replies
+from workflow import approval, handling, lifecycle, replies
+from workflow.models import PendingReply
 from workflow.permissions import cases_visible_to
 from workflow.replies import Reply
 from workflow.selectors import case_viewers_touch
@@ -145,7 +146,9 @@ def _do_reply(request: HttpRequest, case: CasePage) -> str:
         text=request.POST.get("text", ""),
         attachments=attachments,
     )
-    replies.reply_submit(case_id=case.pk, user=request.user, reply=reply)
+    handed_in = approval.reply_hand_in(case_id=case.pk, user=request.user, reply=reply)
+    if isinstance(handed_in, PendingReply):
+        return _("Your answer waits for a team leader's approval.")
     return _("Your answer is on its way.")
 
 
@@ -153,6 +156,25 @@ def _do_answers(request: HttpRequest, case: CasePage) -> str:
     answers = {k[len("answer_") :]: v for k, v in request.POST.items() if k.startswith("answer_")}
     handling.case_answers_save(case_id=case.pk, user=request.user, answers=answers)
     return _("Answers saved.")
+
+
+def _pending_of(request: HttpRequest, case: CasePage) -> PendingReply:
+    pending_id = _optional_int(request.POST.get("reply"))
+    return get_object_or_404(PendingReply, pk=pending_id, case=case)
+
+
+def _do_approve(request: HttpRequest, case: CasePage) -> str:
+    pending = _pending_of(request, case)
+    approval.reply_approve(pending_id=pending.pk, user=request.user, text=request.POST.get("text"))
+    return _("Approved: the answer is on its way.")
+
+
+def _do_reject(request: HttpRequest, case: CasePage) -> str:
+    pending = _pending_of(request, case)
+    approval.reply_reject(
+        pending_id=pending.pk, user=request.user, comment=request.POST.get("comment", "")
+    )
+    return _("Rejected: the answer went back to its author.")
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
@@ -168,7 +190,17 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "classify": _do_classify,
     "reply": _do_reply,
     "answers": _do_answers,
+    "approve": _do_approve,
+    "reject": _do_reject,
 }
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The replies waiting for this user's decision, in the pools they lead (or lead in
+    place of an absent leader)."""
+    waiting = approval.replies_awaiting(user=request.user)
+    return render(request, "workflow/approvals.html", {"waiting": waiting})
 
 
 @login_required
