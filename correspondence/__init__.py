@@ -1,1 +1,1 @@
-"""Mailboxes, pools, cases and their messages, the intake pipeline and the outbox."""
+"""Mailboxes, pools, cases and their messages, permissions, intake, registration, outbox."""

@@ -8,8 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
 from correspondence.models import QuarantinedMessage
-from correspondence.services.quarantine import quarantine_dismiss, quarantine_retry
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
 

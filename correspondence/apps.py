@@ -6,3 +6,9 @@ class CorrespondenceConfig(AppConfig):
     name = "correspondence"
     verbose_name = _("Correspondence")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from correspondence import tasks  # noqa: F401  (enqueues the sending of queued mail)
+        from correspondence.page_views import page_views_register
+
+        page_views_register()

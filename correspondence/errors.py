@@ -20,4 +20,11 @@ class MailboxBusy(CorrespondenceError):
 
 
 class CaseActionDenied(PermissionDenied):
-    """The user may not do this on this case, or the case's state does not allow it."""
+    """A refusal: the user may not do this on this case (no permission in its pool, not its
+    operator), or the case's state does not allow it now. Django answers 403 where it is
+    not caught."""
+
+
+class CaseActionInvalid(CorrespondenceError):
+    """What the user sent cannot be used: a required field is blank, or a value is not one
+    of those allowed. Shown with the form or as a message; never a 403."""

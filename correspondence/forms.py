@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from correspondence.models import Category, PoolPage, Urgency
-from correspondence.services.manual import MANUAL_CHANNELS, ManualRequest
+from correspondence.registration import MANUAL_CHANNELS, ManualRequest
 
 MAX_SCAN = 20 * 1024 * 1024
 

@@ -16,8 +16,8 @@ from wagtail.models import PageLogEntry
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
+from correspondence.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 from workflow.numbering import case_number_parse
-from workflow.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
 
 PAGING_PARAMS = ("page", "after", "before")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")

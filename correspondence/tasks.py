@@ -1,12 +1,22 @@
-"""Celery tasks: thin adapters that take ids and call the services."""
+"""Celery tasks: thin adapters that take ids and call the services.
+
+Imported by ``CorrespondenceConfig.ready``, so that mail queued in a web request is
+enqueued for sending (see ``outgoing_queued``).
+"""
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from django.dispatch import receiver
+from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.models import Mailbox
+from correspondence.outbox.sending import outgoing_due, outgoing_send
+from correspondence.outbox.services import outgoing_queued
+from correspondence.services.alerts import mailboxes_alert_send
 
 logger = logging.getLogger(__name__)
 
@@ -35,92 +45,29 @@ def mailbox_fetch_task(mailbox_id: int) -> dict[str, int]:
 @shared_task(name="correspondence.tasks.outbox_send_task")
 def outbox_send_task(outgoing_id: int) -> str:
     """Sends one queued mail; harmless when it was already sent (see ``outgoing_send``)."""
-    from correspondence.outbox.sending import outgoing_send
-
     return outgoing_send(outgoing_id=outgoing_id)
+
+
+@receiver(outgoing_queued)
+def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
+    """Enqueues the sending of mail that was just queued and committed."""
+    for outgoing_id in outgoing_ids:
+        outbox_send_task.delay(outgoing_id)
 
 
 @shared_task(name="correspondence.tasks.outbox_retry_task")
 def outbox_retry_task() -> int:
     """Queues a send of every mail whose next attempt is due; beat runs it every minute."""
-    from correspondence.outbox.sending import outgoing_due
-
     ids = outgoing_due()
     for outgoing_id in ids:
         outbox_send_task.delay(outgoing_id)
     return len(ids)
 
 
-# Mailbox health: admins hear of a mailbox failing for too long. Imported here, not at the
-# head of the module, so that these appended lines stay independent of the lines above.
-from datetime import datetime, timedelta  # noqa: E402
-from smtplib import SMTPException  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.core.mail import send_mail  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-
-def mailboxes_failing(now: datetime) -> list[Mailbox]:
-    """Active mailboxes failing without a break for longer than the alert threshold.
-
-    The threshold is ``CORRISPONDENZA_MAILBOX_ALERT_AFTER_MINUTES`` (default 30).
-    """
-    minutes = getattr(settings, "CORRISPONDENZA_MAILBOX_ALERT_AFTER_MINUTES", 30)
-    return list(
-        Mailbox.objects.filter(active=True, failing_since__lte=now - timedelta(minutes=minutes))
-    )
-
-
 @shared_task(name="correspondence.tasks.mailboxes_alert_task")
 def mailboxes_alert_task() -> int:
     """E-mails the active superusers about each mailbox failing too long; returns mails sent.
 
-    One mail per failure period: a mailbox that recovers and fails again alerts again.
-    Beat runs it every minute.
+    Beat runs it every minute; see ``mailboxes_alert_send``.
     """
-    return sum(_mailbox_alert_send(mailbox) for mailbox in mailboxes_failing(timezone.now()))
-
-
-def _mailbox_alert_send(mailbox: Mailbox) -> int:
-    if mailbox.failing_since is None:  # recovered since the query
-        return 0
-    # cache.add is atomic: two overlapping runs cannot both claim the same period.
-    key = f"correspondence:mailbox-alert:{mailbox.pk}:{mailbox.failing_since.isoformat()}"
-    recipients = list(
-        get_user_model()
-        .objects.filter(is_superuser=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients or not cache.add(key, True, timeout=None):
-        return 0
-    try:
-        send_mail(*_mailbox_alert_text(mailbox), None, recipients)
-    except (SMTPException, OSError):
-        cache.delete(key)  # not alerted after all: the next run tries again
-        raise
-    return 1
-
-
-def _mailbox_alert_text(mailbox: Mailbox) -> tuple[str, str]:
-    since = timezone.localtime(mailbox.failing_since).strftime("%Y-%m-%d %H:%M")
-    subject = _("Mailbox %(name)s cannot be read since %(since)s") % {
-        "name": mailbox.name,
-        "since": since,
-    }
-    body = _(
-        "Intake cannot read the mailbox %(name)s (%(address)s) since %(since)s.\n"
-        "Last error: %(error)s\nLast success: %(success)s\n\n"
-        "Mail keeps waiting on the server and will be read once the problem is solved."
-    ) % {
-        "name": mailbox.name,
-        "address": mailbox.address,
-        "since": since,
-        "error": mailbox.last_error or "-",
-        "success": mailbox.last_success_at.isoformat() if mailbox.last_success_at else "-",
-    }
-    return subject, body
+    return mailboxes_alert_send(now=timezone.now())

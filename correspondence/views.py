@@ -1,4 +1,4 @@
-"""Views of correspondence that are not pages: attachment downloads."""
+"""Views of correspondence that are not pages: attachment downloads, search, registration."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,12 +7,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
+from correspondence.permissions import REGISTER, cases_visible_to, pools_for
+from correspondence.registration import case_register
 from correspondence.selectors import case_search
-from correspondence.services.manual import case_register
-from workflow.permissions import REGISTER, cases_visible_to, pools_for
 
 
 @login_required
@@ -53,7 +53,7 @@ def register(request: HttpRequest) -> HttpResponse:
             case = case_register(
                 pool=form.cleaned_data["pool"], request=form.manual_request(), user=request.user
             )
-        except CaseActionDenied as exc:
+        except (CaseActionDenied, CaseActionInvalid) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})

@@ -9,3 +9,6 @@ class IntranetConfig(AppConfig):
 
     def ready(self) -> None:
         from intranet import presence  # noqa: F401  (connects the login/logout receivers)
+        from intranet.page_views import page_views_register
+
+        page_views_register()

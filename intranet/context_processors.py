@@ -4,9 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from correspondence.permissions import LEAD, REGISTER, pools_for
 from intranet.models import UserProfile
 from workflow.approval import replies_awaiting
-from workflow.permissions import LEAD, REGISTER, pools_for
 
 
 def staff_menu(request: HttpRequest) -> dict[str, Any]:

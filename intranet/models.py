@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -18,13 +17,6 @@ class IntranetHomePage(StaffOnlyPageMixin, Page):
 
     class Meta:
         verbose_name = _("intranet home page")
-
-    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
-        from correspondence.selectors import home_overview
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(home_overview(user=request.user))
-        return context
 
 
 class UserProfile(models.Model):

@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from correspondence import permissions
 from correspondence.models import CasePage, Mailbox, PoolMembership, PoolPage
 from correspondence.services.cases import NewCase, case_create
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
-from workflow import permissions
 
 pytest_plugins = ["tests.support.smtp"]
 

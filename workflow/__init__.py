@@ -1,1 +1,1 @@
-"""The case lifecycle: transitions, take-next, rules, approval, consultation, deadlines."""
+"""The work on cases: transitions, take-next, handling, replies, routing rules, deadlines."""

@@ -24,12 +24,12 @@ from wagtail.log_actions import log
 from wagtail.models import TaskState, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
 from wagtail.workflows import publish_workflow_state
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import OutgoingMail, ReplyDraft
+from correspondence.permissions import LEAD, may, pools_for
 from intranet.models import Absence
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import PendingReply, PoolLeaderApprovalTask
-from workflow.permissions import LEAD, may, pools_for
 from workflow.replies import Reply, reply_check, reply_needs_approval, reply_queue, reply_submit
 from workflow.transitions import Action
 
@@ -101,7 +101,7 @@ def reply_hand_in(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail | Pe
         return reply_submit(case_id=case_id, user=user, reply=reply)
     reply_check(user=user, case=case, reply=reply)
     if reply.attachments:
-        raise CaseActionDenied(
+        raise CaseActionInvalid(
             _("A reply that needs approval cannot carry attachments yet: send them after.")
         )
     pending = PendingReply.objects.create(
@@ -162,11 +162,12 @@ def reply_approve(*, pending_id: int, user: Any, text: str | None = None) -> Pen
 @transaction.atomic
 def reply_reject(*, pending_id: int, user: Any, comment: str) -> PendingReply:
     """Rejects the reply with a comment for its author; the case returns to them
-    (``reply_rejected``). Raises CaseActionDenied without a comment."""
+    (``reply_rejected``). Raises CaseActionInvalid without a comment, CaseActionDenied
+    when the user may not decide."""
     pending = PendingReply.objects.select_for_update().get(pk=pending_id)
     _require_approver(pending, user)
     if not comment.strip():
-        raise CaseActionDenied(_("Tell the author what to change: a comment is required."))
+        raise CaseActionInvalid(_("Tell the author what to change: a comment is required."))
     task_state = _task_state(pending)
     task_state.task.specific.on_action(task_state, user, "reject", comment=comment.strip())
     pending.refresh_from_db()

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage
+from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
 from correspondence.services.cases import month_page_for
 from workflow.lifecycle import case_locked, case_transfer_to
-from workflow.permissions import LEAD, VIEW, WORK, may, require_case_permission
 from workflow.transitions import Action, allowed_actions
 
 
@@ -23,7 +23,7 @@ def case_note_add(*, case_id: int, user: Any, text: str) -> Message:
     case = case_locked(case_id)
     require_case_permission(user, WORK, case)
     if not text.strip():
-        raise CaseActionDenied(_("A note needs some text."))
+        raise CaseActionInvalid(_("A note needs some text."))
     note = Message.objects.create(
         case=case,
         kind=Message.Kind.NOTE,
@@ -39,7 +39,7 @@ def case_note_add(*, case_id: int, user: Any, text: str) -> Message:
 
 def _require_reason(reason: str) -> str:
     if not reason.strip():
-        raise CaseActionDenied(_("Please give a reason: it is kept in the case's history."))
+        raise CaseActionInvalid(_("Please give a reason: it is kept in the case's history."))
     return reason.strip()
 
 
@@ -52,7 +52,7 @@ def case_classify(
     require_case_permission(user, WORK, case)
     reason = _require_reason(reason)
     if category is not None and category.pool_id not in (None, case.pool_id):
-        raise CaseActionDenied(_("This category belongs to another pool."))
+        raise CaseActionInvalid(_("This category belongs to another pool."))
     before = {"category": case.category_id, "urgency": case.urgency}
     CasePage.objects.filter(pk=case.pk).update(
         category=category, urgency=urgency, touched_at=timezone.now()
@@ -100,7 +100,7 @@ def case_answers_save(*, case_id: int, user: Any, answers: dict[str, str]) -> Ca
     case = case_locked(case_id)
     require_case_permission(user, WORK, case)
     if case.category_id is None:
-        raise CaseActionDenied(_("Choose a category first: the questions come with it."))
+        raise CaseActionInvalid(_("Choose a category first: the questions come with it."))
     questions = {q.key: q for q in case.category.questions.all()}
     merged = dict(case.answers)
     for key, value in answers.items():
@@ -108,7 +108,7 @@ def case_answers_save(*, case_id: int, user: Any, answers: dict[str, str]) -> Ca
         if question is None:
             continue
         if question.kind == "choice" and value and value not in question.choice_list():
-            raise CaseActionDenied(
+            raise CaseActionInvalid(
                 _("“%(value)s” is not one of the choices for “%(label)s”.")
                 % {"value": value, "label": question.label}
             )

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, ResolutionType, State
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from correspondence.services.audit import cases_log
-from workflow.permissions import LEAD, WORK, may, require_case_permission
 from workflow.transitions import Action, InvalidTransition, next_state
 
 
@@ -106,13 +106,13 @@ def _require_worker(assignee: Any, case: CasePage) -> None:
 def case_hand_over(*, case_id: int, user: Any, colleague: Any, reason: str) -> CasePage:
     """The case's operator (or a team leader) hands it to a colleague of the pool.
 
-    The reason is required and shown on the case's timeline. Raises CaseActionDenied
-    when the user may not, or the colleague does not work in the pool.
+    The reason is required (CaseActionInvalid) and shown on the case's timeline. Raises
+    CaseActionDenied when the user may not, or the colleague does not work in the pool.
     """
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
     if not reason.strip():
-        raise CaseActionDenied(_("Please give a reason: it is kept in the case's history."))
+        raise CaseActionInvalid(_("Please give a reason: it is kept in the case's history."))
     if colleague.pk == case.assignee_id:
         raise CaseActionDenied(_("The case is already %(name)s's.") % {"name": colleague})
     _require_worker(colleague, case)
@@ -189,14 +189,14 @@ def case_mark_worked(*, case_id: int, user: Any) -> CasePage:
 def case_close(
     *, case_id: int, user: Any, resolution_type: ResolutionType, resolution_text: str
 ) -> CasePage:
-    """Closes the case; refused while the resolution or a required answer is missing."""
+    """Closes the case; CaseActionInvalid while the resolution or a required answer is missing."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
     missing = case_missing_for_close(
         case=case, resolution_type=resolution_type, resolution_text=resolution_text
     )
     if missing:
-        raise CaseActionDenied(
+        raise CaseActionInvalid(
             _("The case cannot be closed until these are filled in: %(fields)s.")
             % {"fields": ", ".join(missing)}
         )

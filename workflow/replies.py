@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import (
     CasePage,
     Message,
@@ -26,8 +26,8 @@ from correspondence.models import (
 )
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from correspondence.permissions import LEAD, WORK, may, require_case_permission
 from workflow.lifecycle import case_locked
-from workflow.permissions import LEAD, WORK, may, require_case_permission
 
 SIGNATURE_CID = "signature"
 
@@ -99,9 +99,9 @@ def reply_check(*, user: Any, case: CasePage, reply: Reply) -> None:
     """Raises CaseActionDenied unless the user may answer the (locked) case with this reply."""
     _require_replier(user, case)
     if not reply.text.strip():
-        raise CaseActionDenied(_("The answer is empty."))
+        raise CaseActionInvalid(_("The answer is empty."))
     if not reply.to:
-        raise CaseActionDenied(_("The answer needs a recipient."))
+        raise CaseActionInvalid(_("The answer needs a recipient."))
 
 
 @transaction.atomic
@@ -152,7 +152,7 @@ def reply_queue(*, case: CasePage, author: Any, reply: Reply) -> OutgoingMail:
             attachments=[*reply.attachments, *([image] if image else [])],
         )
     except InvalidAddress as exc:
-        raise CaseActionDenied(
+        raise CaseActionInvalid(
             _("Please check the addresses: one of them cannot receive mail (%(detail)s).")
             % {"detail": exc}
         ) from exc

@@ -1,15 +1,14 @@
-"""Reads for the case page: what this user may do on this case, and who else is on it."""
+"""Reads of the workflow: what this user may do on a case, and the cases left untouched."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Coalesce
 
 from correspondence.models import (
     CasePage,
-    CaseViewer,
     Category,
     QuickReply,
     ReplyDraft,
@@ -17,11 +16,9 @@ from correspondence.models import (
     State,
     Urgency,
 )
+from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
 from workflow.approval import reply_may_approve
 from workflow.models import PendingReply
-from workflow.permissions import LEAD, VIEW, WORK, may, pools_for
-
-VIEWER_WINDOW = timedelta(seconds=45)
 
 
 def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
@@ -99,13 +96,12 @@ def _pool_operators(case: CasePage) -> list[Any]:
     return [u for u in users.order_by("first_name", "username") if may(u, WORK, case.pool)]
 
 
-def case_viewers_touch(*, case: CasePage, user: Any) -> list[Any]:
-    """Records that the user has the case open; returns the others who have it open now."""
-    now = timezone.now()
-    CaseViewer.objects.update_or_create(case=case, user=user, defaults={"seen_at": now})
-    others = (
-        CaseViewer.objects.filter(case=case, seen_at__gte=now - VIEWER_WINDOW)
-        .exclude(user=user)
-        .select_related("user")
+def cases_untouched(*, now: datetime, minutes: int) -> list[int]:
+    """Ids of taken cases nobody has worked on for `minutes` (anti-hoarding)."""
+    limit = now - timedelta(minutes=minutes)
+    return list(
+        CasePage.objects.filter(state=State.TAKEN)
+        .annotate(last=Coalesce("touched_at", "taken_at"))
+        .filter(Q(last__lt=limit) | Q(last__isnull=True))
+        .values_list("pk", flat=True)
     )
-    return [viewer.user for viewer in others]

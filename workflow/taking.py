@@ -24,7 +24,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
 from correspondence.models import CasePage, State
-from workflow.permissions import WORK, member_pools_with
+from correspondence.permissions import WORK, member_pools_with
 from workflow.transitions import Action, next_state
 
 TAKE_ACTION = "correspondence.case.take"

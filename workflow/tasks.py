@@ -1,27 +1,12 @@
 """Periodic work of the workflow, as thin Celery tasks."""
 
-from datetime import datetime, timedelta
-
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from correspondence.errors import CaseActionDenied
-from correspondence.models import CasePage, State
 from workflow.lifecycle import case_release
-
-
-def cases_untouched(*, now: datetime, minutes: int) -> list[int]:
-    """Ids of taken cases nobody has worked on for `minutes` (anti-hoarding)."""
-    limit = now - timedelta(minutes=minutes)
-    return list(
-        CasePage.objects.filter(state=State.TAKEN)
-        .annotate(last=Coalesce("touched_at", "taken_at"))
-        .filter(Q(last__lt=limit) | Q(last__isnull=True))
-        .values_list("pk", flat=True)
-    )
+from workflow.selectors import cases_untouched
 
 
 @shared_task(name="workflow.tasks.cases_release_untouched_task")

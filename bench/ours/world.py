@@ -3,10 +3,10 @@
 from django.contrib.auth.models import Group, User
 
 from bench import config
+from correspondence import permissions
 from correspondence.models import Mailbox, PoolMembership, PoolPage
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
-from workflow import permissions
 
 POOL_CODE = "BEN"
 POOL_ADDRESS = "bench@assicura.example.it"

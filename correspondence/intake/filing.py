@@ -33,9 +33,7 @@ from correspondence.models import (
 from correspondence.outbox.services import auto_replies_queue
 from correspondence.services.batch import cases_create_batch
 from correspondence.services.cases import NewCase
-from workflow.lifecycle import cases_customer_wrote
-from workflow.models import RoutingRule
-from workflow.rules.services import rules_apply, subject_from_understood
+from workflow.intake import cases_filed
 
 RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
 
@@ -125,14 +123,20 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
             for f in known.filings
         ]
     )
-    cases_customer_wrote(
-        case_ids=[
+    opened = [
+        (f.case, f.understood)
+        for f in known.filings
+        if f.outcome == "created" and f.case is not None
+    ]
+    cases_filed(
+        wrote_back=[
             f.case.pk
             for f in known.filings
             if f.outcome == "threaded" and f.case is not None and f.understood.automatic is None
-        ]
+        ],
+        opened=opened,
     )
-    _opened_follow_up(mailbox, [f for f in known.filings if f.outcome == "created"])
+    auto_replies_queue(mailbox=mailbox, opened=opened)
     return [item.result() if isinstance(item, _Filing) else item for item in decided]
 
 
@@ -314,22 +318,6 @@ def _cases_open(mailbox: Mailbox, filings: Sequence[_Filing]) -> None:
     for filing in filings:
         if filing.opener is not None:
             filing.case = filing.opener.case
-
-
-def _opened_follow_up(mailbox: Mailbox, opened: Sequence[_Filing]) -> None:
-    """The leaders' rules of each new case's pool, then the acknowledgements."""
-    pools = {f.case.pool_id for f in opened if f.case is not None}
-    ruled = set(
-        RoutingRule.objects.filter(pool_id__in=pools, active=True).values_list("pool_id", flat=True)
-    )
-    for filing in opened:
-        case = filing.case
-        if case is not None and case.pool_id in ruled:
-            rules_apply(case=case, subject=subject_from_understood(filing.understood, case))
-    auto_replies_queue(
-        mailbox=mailbox,
-        opened=[(f.case, f.understood) for f in opened if f.case is not None],
-    )
 
 
 def _new_case(mailbox: Mailbox, understood: Understood, fetched_at: datetime) -> NewCase:

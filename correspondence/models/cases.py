@@ -1,11 +1,8 @@
 """The case: one request of one customer, a Wagtail page under its pool's month."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
@@ -167,21 +164,6 @@ class CasePage(StaffOnlyPageMixin, Page):
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}".strip()
-
-    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
-        from correspondence.selectors import case_timeline
-        from workflow.selectors import case_panel, case_viewers_touch
-
-        context = super().get_context(request, *args, **kwargs)
-        context["timeline"] = case_timeline(case=self)
-        context["panel"] = case_panel(user=request.user, case=self)
-        context["others_viewing"] = case_viewers_touch(case=self, user=request.user)
-        return context
-
-    def require_access(self, user: Any) -> None:
-        from workflow.permissions import VIEW, require_case_permission
-
-        require_case_permission(user, VIEW, self)
 
 
 class CaseCounter(models.Model):

@@ -1,10 +1,7 @@
 """The page tree: intranet home → pool → year → month → case."""
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -83,18 +80,6 @@ class PoolPage(StaffOnlyPageMixin, Page):
 
     def address_list(self) -> list[str]:
         return [a.strip().lower() for a in self.addresses.splitlines() if a.strip()]
-
-    def get_context(self, request: HttpRequest, *args: object, **kwargs: object) -> dict:
-        from correspondence.selectors import pool_case_list
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(pool_case_list(user=request.user, pool=self, params=request.GET.dict()))
-        return context
-
-    def require_access(self, user: Any) -> None:
-        from workflow.permissions import VIEW, require_pool_permission
-
-        require_pool_permission(user, VIEW, self)
 
 
 class YearPage(StaffOnlyPageMixin, Page):

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 
 from correspondence.intake.classify import may_auto_reply
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 # The task enqueued on commit normally sends at once; the retry sweep only steps in
 # when that enqueue was lost (broker down), so it waits this long before it does.
 FIRST_RETRY_AFTER = timedelta(minutes=2)
+
+# Sent once the queueing transaction commits, with ``outgoing_ids``: correspondence.tasks
+# enqueues their sending on it (a service does not import the tasks above it).
+outgoing_queued = Signal()
 
 
 @transaction.atomic
@@ -121,7 +126,8 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
         [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
     )
     # robust: a broker that is down must not undo the committed action; the sweep retries.
-    transaction.on_commit(partial(_send_enqueue, [o.pk for o in outgoing]), robust=True)
+    send = partial(outgoing_queued.send, sender=OutgoingMail, outgoing_ids=[o.pk for o in outgoing])
+    transaction.on_commit(send, robust=True)
     return outgoing
 
 
@@ -142,13 +148,6 @@ def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
     # The same content-addressed file as the timeline row: stored once.
     outgoing.raw.name = message.raw.name
     return outgoing
-
-
-def _send_enqueue(outgoing_ids: list[int]) -> None:
-    from correspondence.tasks import outbox_send_task
-
-    for outgoing_id in outgoing_ids:
-        outbox_send_task.delay(outgoing_id)
 
 
 def _message_new(mail: Queued, raw: bytes) -> Message:

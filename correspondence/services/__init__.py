@@ -1,1 +1,1 @@
-"""Writes of correspondence: every change goes through these services."""
+"""Services of correspondence: creating cases (one or a batch), their search and audit, alerts."""

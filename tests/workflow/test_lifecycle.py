@@ -4,10 +4,11 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from wagtail.models import PageLogEntry
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage, Question, ResolutionType
 from workflow import handling, lifecycle
 
@@ -70,11 +71,11 @@ def test_closing_without_resolution_or_required_answer_is_refused(
     Question.objects.create(category=category, key="targa", label="Targa", required=True)
     case = make_case(sinistri, category_id=category.pk)
     lifecycle.case_take(case_id=case.pk, user=team["op"])
-    with pytest.raises(CaseActionDenied, match="resolution"):
+    with pytest.raises(CaseActionInvalid, match="resolution"):
         lifecycle.case_close(
             case_id=case.pk, user=team["op"], resolution_type=None, resolution_text=""
         )
-    with pytest.raises(CaseActionDenied, match="Targa"):
+    with pytest.raises(CaseActionInvalid, match="Targa"):
         lifecycle.case_close(
             case_id=case.pk, user=team["op"], resolution_type=resolved, resolution_text="ok"
         )
@@ -131,7 +132,7 @@ def test_leader_assigns_and_transfers_with_a_reason(
     assert case.assignee == team["op"]
     with pytest.raises(CaseActionDenied):
         lifecycle.case_assign(case_id=case.pk, user=team["op"], assignee=team["other"], reason="x")
-    with pytest.raises(CaseActionDenied, match="reason"):
+    with pytest.raises(CaseActionInvalid, match="reason"):
         handling.case_transfer(case_id=case.pk, user=team["op"], pool=sinistri, reason=" ")
 
 
@@ -252,7 +253,7 @@ def test_an_operator_hands_a_case_to_a_colleague_with_the_reason_on_the_timeline
     bruno.save()
     case = make_case(sinistri)
     lifecycle.case_take(case_id=case.pk, user=ola)
-    with pytest.raises(CaseActionDenied, match="reason"):
+    with pytest.raises(CaseActionInvalid, match="reason"):
         case_hand_over(case_id=case.pk, user=ola, colleague=bruno, reason=" ")
     client = Client()
     client.force_login(ola)
@@ -282,3 +283,21 @@ def test_worked_cases_are_marked_and_filtered_in_the_pool_list(
     assert worked.number in only_worked and other.number not in only_worked
     not_worked = client.get(sinistri.url, {"worked": "no"}).content.decode()
     assert other.number in not_worked and worked.number not in not_worked
+
+
+def test_a_blank_field_is_invalid_input_not_a_permission_refusal(
+    team: dict, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    case = make_case(sinistri)
+    lifecycle.case_take(case_id=case.pk, user=team["op"])
+    with pytest.raises(CaseActionInvalid, match="needs some text") as blank:
+        handling.case_note_add(case_id=case.pk, user=team["op"], text="  ")
+    assert not isinstance(blank.value, PermissionDenied)  # Django would answer 403
+    with pytest.raises(CaseActionDenied) as refused:
+        handling.case_note_add(case_id=case.pk, user=team["outsider"], text="x")
+    assert isinstance(refused.value, PermissionDenied)
+    client = Client()
+    client.force_login(team["op"])
+    response = client.post(f"/work/cases/{case.pk}/note/", {"text": " "}, follow=True)
+    assert response.status_code == 200
+    assert "A note needs some text." in response.content.decode()

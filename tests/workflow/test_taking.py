@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import PageLogEntry
 
+from correspondence import permissions
 from correspondence.models import CasePage, PoolMembership, PoolPage
-from workflow import permissions
 from workflow.taking import case_take_next
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Sharing cases among operators: round robin or least open work, skipping the absent.
 
-The choice itself is pure (`is_present`, `round_robin_pick`, `least_open_pick`); the
-two reads below it gather presence and open work from the database.
+Pure: the presence and open work it chooses by are read by the caller
+(`workflow.rules.services`) and passed in.
 """
 
 from __future__ import annotations

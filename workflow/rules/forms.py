@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from correspondence.models import Category, PoolPage, Urgency
+from correspondence.permissions import LEAD, pools_for
 from workflow.models import RoutingRule
-from workflow.permissions import LEAD, pools_for
 from workflow.rules.services import RuleInvalid, rule_check
 
 

@@ -1,5 +1,6 @@
-"""Routing rules in the database: team leaders save, order and delete them; intake applies
-them to each new case; an unsaved rule can be tried on a pool's recent mail.
+"""Routing rules in the database: team leaders save, order and delete them; intake (through
+``workflow.intake``) and manual registration apply them to each new case; an unsaved rule
+can be tried on a pool's recent mail.
 
 Writes follow the house pattern: check the permission, lock, write, log.
 """
@@ -27,12 +28,12 @@ from correspondence.models import (
     State,
     Urgency,
 )
+from correspondence.permissions import LEAD, WORK, may, require_pool_permission
 from correspondence.services.cases import month_page_for
 from intranet.models import UserProfile
 from workflow.deadlines import due_after
 from workflow.lifecycle import case_assign_by_rule
 from workflow.models import Assignment, RoutingRule
-from workflow.permissions import LEAD, WORK, may, require_pool_permission
 from workflow.rules.distribution import is_present, operator_pick
 from workflow.rules.matching import Actions, Conditions, RuleData, RuleSubject, rules_select
 from workflow.rules.outcomes import Names, outcome_texts, rule_try_rows

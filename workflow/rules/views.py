@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from correspondence.models import PoolPage
+from correspondence.permissions import LEAD, pools_for, require_pool_permission
 from workflow.models import RoutingRule
-from workflow.permissions import LEAD, pools_for, require_pool_permission
 from workflow.rules.forms import RuleForm
 from workflow.rules.matching import unreachable
 from workflow.rules.outcomes import actions_texts, conditions_texts

@@ -1,7 +1,8 @@
 """Case actions from the intranet: thin views that call the workflow services.
 
-A refused action (no permission in the pool, wrong state, missing field) comes back to
-the case page as a clear message; a user who may not even see the case gets a 404.
+A refused action (CaseActionDenied: no permission in the pool, wrong state) or unusable
+input (CaseActionInvalid: a blank or wrong field) comes back to the case page as a clear
+message; a user who may not even see the case gets a 404.
 """
 
 from collections.abc import Callable
@@ -15,15 +16,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
+from correspondence.permissions import cases_visible_to
 from workflow import approval, handling, lifecycle, replies
 from workflow.models import PendingReply
-from workflow.permissions import cases_visible_to
 from workflow.replies import Reply
-from workflow.selectors import case_viewers_touch
 from workflow.taking import case_take_next
+from workflow.viewing import case_viewers_touch
 
 
 @login_required
@@ -131,7 +132,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 def _do_reply(request: HttpRequest, case: CasePage) -> str:
     files = request.FILES.getlist("attachments")
     if sum(f.size for f in files) > MAX_UPLOAD:
-        raise CaseActionDenied(_("Attachments may add up to 20 MB at most."))
+        raise CaseActionInvalid(_("Attachments may add up to 20 MB at most."))
     attachments = [
         OutgoingAttachment(
             filename=f.name,
@@ -213,7 +214,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         raise Http404
     try:
         messages.success(request, handler(request, case))
-    except CaseActionDenied as exc:
+    except (CaseActionDenied, CaseActionInvalid) as exc:
         messages.error(request, str(exc))
     case.refresh_from_db()
     return _back_to(case, request)

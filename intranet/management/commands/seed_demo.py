@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from correspondence import permissions
 from correspondence.models import (
     Category,
     Department,
@@ -25,7 +26,6 @@ from correspondence.models import (
 )
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
-from workflow import permissions
 
 DEMO_MAIL = Path(settings.BASE_DIR) / "fixtures" / "demo" / "mail"
 POOLS = [

@@ -27,6 +27,7 @@ from correspondence.intake import imap
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.intake.idle import MailboxWatcher, WatchTimings, backoff_next
 from correspondence.models import CasePage, Mailbox, Message, PoolPage, QuarantinedMessage
+from correspondence.services import alerts
 from tests.correspondence.intake.imap_helpers import (
     IMAP_HOST,
     IMAP_PORT,
@@ -550,10 +551,10 @@ def test_admins_hear_once_per_period_of_a_mailbox_failing_too_long(
     Mailbox.objects.filter(pk=imap_mailbox.pk).update(
         failing_since=now - timedelta(minutes=20), last_error="IMAP host:993: login failed"
     )
-    assert tasks.mailboxes_failing(now) == [] and tasks.mailboxes_alert_task() == 0
+    assert alerts.mailboxes_failing(now) == [] and tasks.mailboxes_alert_task() == 0
 
     Mailbox.objects.filter(pk=imap_mailbox.pk).update(failing_since=now - timedelta(minutes=31))
-    assert tasks.mailboxes_failing(now) == [imap_mailbox]
+    assert alerts.mailboxes_failing(now) == [imap_mailbox]
     assert tasks.mailboxes_alert_task() == 1 and tasks.mailboxes_alert_task() == 0
     (alert,) = django_mail.outbox
     assert alert.to == ["admin@assicura.example.it"] and "Sinistri IMAP" in alert.subject

@@ -2,6 +2,9 @@
 
 import email
 import email.policy
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -375,3 +378,17 @@ def test_a_pec_case_is_answered_from_the_pec_mailbox(
     assert outgoing_mailbox_for(case=case) == pec_mailbox
     case.mailbox = mailbox  # received through the ordinary mailbox: answered from it
     assert outgoing_mailbox_for(case=case) == mailbox
+
+
+def test_a_process_that_only_sets_up_django_enqueues_the_sending_of_queued_mail() -> None:
+    # The outbox service signals instead of importing the tasks above it: the receiver must
+    # be connected in a web process too, where nothing else imports correspondence.tasks.
+    code = (
+        "import django; django.setup()\n"
+        "from correspondence.models import OutgoingMail\n"
+        "from correspondence.outbox.services import outgoing_queued\n"
+        "print(outgoing_queued.has_listeners(OutgoingMail))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "intranet.settings.test"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.stdout.strip() == "True", done.stderr

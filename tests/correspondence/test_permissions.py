@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from correspondence import permissions
 from correspondence.errors import CaseActionDenied
 from correspondence.models import Attachment, CasePage, Message, PoolPage
-from workflow import permissions
 
 pytestmark = pytest.mark.django_db
 

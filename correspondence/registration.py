@@ -1,6 +1,8 @@
-"""Requests that arrive by phone, fax, post or at the counter, registered by hand.
+"""Manual registration, a use case: requests that arrive by phone, fax, post or at the
+counter, registered by hand.
 
-They get the same number, place in the tree, deadline, routing rules and audit as mail.
+They get the same number, place in the tree, deadline, routing rules and audit as mail:
+this module sits above the case services and the workflow's rules, and applies them.
 """
 
 from dataclasses import dataclass
@@ -12,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from correspondence.errors import CaseActionDenied
+from correspondence.errors import CaseActionInvalid
 from correspondence.intake.records import attachment_new
 from correspondence.models import CasePage, Channel, Message, PoolPage
+from correspondence.permissions import REGISTER, require_pool_permission
 from correspondence.services.cases import NewCase, case_create
 from correspondence.services.search import case_search_add
+from workflow.rules.services import rules_apply, subject_from_message
 
 MANUAL_CHANNELS = (Channel.PHONE, Channel.FAX, Channel.POST, Channel.COUNTER)
 
@@ -41,17 +45,17 @@ class ManualRequest:
 
 @transaction.atomic
 def case_register(*, pool: PoolPage, request: ManualRequest, user: Any) -> CasePage:
-    """Registers the request as a case of the pool; the pool's rules then route it."""
-    from workflow.permissions import REGISTER, require_pool_permission
-    from workflow.rules.services import rules_apply, subject_from_message
+    """Registers the request as a case of the pool; the pool's rules then route it.
 
+    Raises CaseActionDenied unless the user may register in the pool, CaseActionInvalid
+    when the channel, the subject or the arrival time cannot be used."""
     require_pool_permission(user, REGISTER, pool)
     if request.channel not in MANUAL_CHANNELS:
-        raise CaseActionDenied(_("Choose how the request arrived."))
+        raise CaseActionInvalid(_("Choose how the request arrived."))
     if not request.subject.strip():
-        raise CaseActionDenied(_("The request needs a subject."))
+        raise CaseActionInvalid(_("The request needs a subject."))
     if request.received_at > timezone.now():
-        raise CaseActionDenied(_("The arrival time cannot be in the future."))
+        raise CaseActionInvalid(_("The arrival time cannot be in the future."))
     case = case_create(
         pool=pool,
         user=user,

@@ -1,0 +1,49 @@
+"""How the pages of correspondence are served: who may see them and what they show.
+
+The page models hold data only; this interface module answers their access and context
+through the selectors and services, and is registered by ``CorrespondenceConfig.ready``.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from correspondence.models import CasePage, MonthPage, PoolPage, YearPage
+from correspondence.permissions import VIEW, require_case_permission, require_pool_permission
+from correspondence.selectors import case_timeline, pool_case_list
+from intranet.pages import PageView, page_view_register
+from workflow.selectors import case_panel
+from workflow.viewing import case_viewers_touch
+
+
+def pool_page_access(page: PoolPage, user: Any) -> None:
+    """A pool's page is for the users who see its cases (403 otherwise)."""
+    require_pool_permission(user, VIEW, page)
+
+
+def pool_page_context(page: PoolPage, request: HttpRequest) -> dict[str, Any]:
+    """The pool's list of cases, filtered, sorted and paged as the query string asks."""
+    return pool_case_list(user=request.user, pool=page, params=request.GET.dict())
+
+
+def case_page_access(page: CasePage, user: Any) -> None:
+    """A case's page is for the users who see its pool's cases (403 otherwise)."""
+    require_case_permission(user, VIEW, page)
+
+
+def case_page_context(page: CasePage, request: HttpRequest) -> dict[str, Any]:
+    """The case's timeline, the actions offered to this user, and who else has it open
+    (opening the page records this user as a viewer)."""
+    return {
+        "timeline": case_timeline(case=page),
+        "panel": case_panel(user=request.user, case=page),
+        "others_viewing": case_viewers_touch(case=page, user=request.user),
+    }
+
+
+def page_views_register() -> None:
+    """Registers how each page type of correspondence is served."""
+    page_view_register(PoolPage, PageView(access=pool_page_access, context=pool_page_context))
+    page_view_register(YearPage, PageView())
+    page_view_register(MonthPage, PageView())
+    page_view_register(CasePage, PageView(access=case_page_access, context=case_page_context))
