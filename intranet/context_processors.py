@@ -6,7 +6,6 @@ from django.http import HttpRequest
 
 from correspondence.permissions import LEAD, REGISTER, pools_for
 from intranet.models import UserProfile
-from workflow.approval import replies_awaiting
 
 
 def staff_menu(request: HttpRequest) -> dict[str, Any]:
@@ -19,5 +18,4 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
-        "approvals_waiting": replies_awaiting(user=user).count(),
     }
