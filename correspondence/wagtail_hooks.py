@@ -39,7 +39,7 @@ class QuarantineViewSet(SnippetViewSet):
 class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
-    list_display = ["name", "response_days", "active"]
+    list_display = ["name", "response_time", "response_unit", "reminder_max", "active"]
 
 
 class CategoryViewSet(SnippetViewSet):

@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce
 from correspondence.models import (
     CasePage,
     Category,
+    Department,
+    Message,
     QuickReply,
     ReplyDraft,
     ResolutionType,
@@ -18,7 +20,7 @@ from correspondence.models import (
 )
 from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
 from workflow.approval import reply_may_approve
-from workflow.models import PendingReply
+from workflow.models import Consultation, PendingReply
 
 
 def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
@@ -53,6 +55,35 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
         "questions": _questions(case),
         **_approval(user, case),
+        **_consultation(user, case, mine or leads),
+    }
+
+
+def _consultation(user: Any, case: CasePage, mine_or_leads: bool) -> dict[str, Any]:
+    """The case's consultations and, for its operator or a leader, what a new one offers."""
+    can_consult = (
+        mine_or_leads
+        and may(user, WORK, case.pool)
+        and case.state
+        in (
+            State.TAKEN,
+            State.CONSULTATION,
+        )
+    )
+    messages = (
+        Message.objects.filter(case=case, kind__in=[Message.Kind.INBOUND, Message.Kind.OUTBOUND])
+        .prefetch_related("attachments")
+        .order_by("date", "pk")
+        if can_consult
+        else []
+    )
+    return {
+        "consultations": list(
+            Consultation.objects.filter(case=case).select_related("department", "asked_by")
+        ),
+        "can_consult": can_consult,
+        "departments": Department.objects.filter(active=True) if can_consult else [],
+        "consult_messages": messages,
     }
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from correspondence.errors import CaseActionDenied
+from workflow.consultation import consultations_remind
 from workflow.lifecycle import case_release
 from workflow.selectors import cases_untouched
 
@@ -21,3 +22,9 @@ def cases_release_untouched_task() -> int:
             continue  # it moved on meanwhile: closed, consulted or released by hand
         released += 1
     return released
+
+
+@shared_task(name="workflow.tasks.consultations_remind_task")
+def consultations_remind_task() -> int:
+    """Reminds the departments late with an answer, once per interval up to the maximum."""
+    return consultations_remind(now=timezone.now())

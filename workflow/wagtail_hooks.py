@@ -31,6 +31,15 @@ LOG_ACTIONS = {
         _("Reply approved and sent"),
     ),
     "correspondence.case.reply_rejected": (_("Reply rejected"), _("Reply rejected")),
+    "correspondence.case.consult": (_("Consultation sent"), _("Consultation sent")),
+    "correspondence.case.consultation_answered": (
+        _("Consultation answered"),
+        _("Consultation answered"),
+    ),
+    "correspondence.case.consultation_reminder": (
+        _("Consultation reminder sent"),
+        _("Consultation reminder sent"),
+    ),
 }
 
 

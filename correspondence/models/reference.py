@@ -9,17 +9,42 @@ from wagtail.models import Orderable
 
 
 class Department(models.Model):
-    """Another department a case can be sent to for consultation."""
+    """Another department a case can be sent to for consultation, and how it is reminded."""
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("hours")
+        DAYS = "days", _("working days")
 
     name = models.CharField(_("name"), max_length=255, unique=True)
     emails = models.TextField(_("e-mail addresses"), help_text=_("One per line."))
-    response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=3)
+    response_time = models.PositiveSmallIntegerField(_("response time"), default=3)
+    response_unit = models.CharField(
+        _("response time in"), max_length=5, choices=Unit, default=Unit.DAYS
+    )
+    reminder_text = models.TextField(
+        _("reminder text"),
+        default=_(
+            "Good morning,\n\nwe are still waiting for your answer to our consultation on "
+            "case {number}. Please answer this e-mail.\n\nThank you"
+        ),
+        help_text=_("{number} is replaced by the case number, {subject} by the subject."),
+    )
+    reminder_interval_hours = models.PositiveSmallIntegerField(
+        _("hours between reminders"), default=24
+    )
+    reminder_max = models.PositiveSmallIntegerField(
+        _("maximum number of reminders"), default=3, help_text=_("0: never remind.")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     panels = [
         FieldPanel("name"),
         FieldPanel("emails"),
-        FieldPanel("response_days"),
+        FieldPanel("response_time"),
+        FieldPanel("response_unit"),
+        FieldPanel("reminder_text"),
+        FieldPanel("reminder_interval_hours"),
+        FieldPanel("reminder_max"),
         FieldPanel("active"),
     ]
 

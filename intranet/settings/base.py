@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.cases_release_untouched_task",
         "schedule": 300.0,
     },
+    "consultations-remind": {
+        "task": "workflow.tasks.consultations_remind_task",
+        "schedule": 300.0,
+    },
 }
 # A taken case nobody touches for this long returns to its pool (anti-hoarding).
 CORRISPONDENZA_HOARDING_MINUTES = int(os.environ.get("CORRISPONDENZA_HOARDING_MINUTES", "240"))

@@ -1,6 +1,14 @@
 """Models of the workflow: assignment rules, reply approval and consultation."""
 
 from workflow.models.approval import PendingReply, PoolLeaderApprovalTask
+from workflow.models.consultation import Consultation
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
-__all__ = ["Assignment", "PendingReply", "PoolLeaderApprovalTask", "RoutingRule", "SenderTest"]
+__all__ = [
+    "Assignment",
+    "Consultation",
+    "PendingReply",
+    "PoolLeaderApprovalTask",
+    "RoutingRule",
+    "SenderTest",
+]

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
-from correspondence.models import CasePage, Category, PoolPage, ResolutionType
+from correspondence.models import CasePage, Category, Department, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
-from workflow import approval, handling, lifecycle, replies
+from workflow import approval, consultation, handling, lifecycle, replies
 from workflow.models import PendingReply
 from workflow.replies import Reply
 from workflow.taking import case_take_next
@@ -178,6 +178,24 @@ def _do_reject(request: HttpRequest, case: CasePage) -> str:
     return _("Rejected: the answer went back to its author.")
 
 
+def _ids(request: HttpRequest, name: str) -> list[int]:
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+def _do_consult(request: HttpRequest, case: CasePage) -> str:
+    department_id = _optional_int(request.POST.get("department"))
+    department = get_object_or_404(Department, pk=department_id, active=True)
+    consultation.consultation_send(
+        case_id=case.pk,
+        user=request.user,
+        department=department,
+        question=request.POST.get("question", ""),
+        message_ids=_ids(request, "messages"),
+        attachment_ids=_ids(request, "attachments"),
+    )
+    return _("The consultation is on its way to %(department)s.") % {"department": department}
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "take": _do_take,
     "release": _do_release,
@@ -193,6 +211,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "answers": _do_answers,
     "approve": _do_approve,
     "reject": _do_reject,
+    "consult": _do_consult,
 }
 
 
