@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
@@ -54,7 +54,7 @@ class HandOverFormatter(LogFormatter):
     label = _("Handed over to a colleague")
 
     def format_message(self, log_entry: Any) -> str:
-        return _g("Handed over to %(name)s") % {"name": _name_of(log_entry.data.get("to"))}
+        return gettext("Handed over to %(name)s") % {"name": _name_of(log_entry.data.get("to"))}
 
 
 @hooks.register("register_log_actions")

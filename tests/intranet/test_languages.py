@@ -32,3 +32,10 @@ def test_catalogues_cover_the_interface() -> None:
         with translation.override(language):
             assert translation.gettext("Take next case") != "Take next case", language
             assert translation.gettext("Register a request") != "Register a request", language
+
+
+def test_catalogues_cover_approval_and_consultation() -> None:
+    for language in ("it", "pl", "ro"):
+        with translation.override(language):
+            for text in ("Approve and send", "Consult a department", "Hand over to a colleague"):
+                assert translation.gettext(text) != text, (language, text)
