@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from correspondence.models import CasePage, MonthPage, PoolPage, YearPage
-from correspondence.permissions import VIEW, require_case_permission, require_pool_permission
+from correspondence.permissions import VIEW, require_case_visible, require_pool_permission
 from correspondence.selectors import case_timeline, pool_case_list
 from intranet.pages import PageView, page_view_register
 from workflow.selectors import case_panel
@@ -27,8 +27,9 @@ def pool_page_context(page: PoolPage, request: HttpRequest) -> dict[str, Any]:
 
 
 def case_page_access(page: CasePage, user: Any) -> None:
-    """A case's page is for the users who see its pool's cases (403 otherwise)."""
-    require_case_permission(user, VIEW, page)
+    """A case's page is for the users who see its pool's cases, and for colleagues invited
+    to it (403 otherwise)."""
+    require_case_visible(user, page)
 
 
 def case_page_context(page: CasePage, request: HttpRequest) -> dict[str, Any]:

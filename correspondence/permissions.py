@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from correspondence.errors import CaseActionDenied
-from correspondence.models import CasePage, PoolMembership, PoolPage
+from correspondence.models import CaseGuest, CasePage, PoolMembership, PoolPage
 from correspondence.models.tree import PoolGroupObjectPermission, PoolUserObjectPermission
 
 VIEW = "view_pool_cases"
@@ -116,6 +116,22 @@ def may(user: User, perm: str, pool: PoolPage) -> bool:
 def cases_visible_to(user: User) -> QuerySet[CasePage]:
     """Every case the user may see: the cases of the pools where they hold VIEW."""
     return CasePage.objects.filter(pool__in=pools_for(user, VIEW))
+
+
+def may_see_case(user: User, case: CasePage) -> bool:
+    """Whether the user may open the case: VIEW in its pool, or invited to it as a guest
+    (a colleague consulted on it)."""
+    if may(user, VIEW, case.pool):
+        return True
+    return CaseGuest.objects.filter(case=case, user_id=user.pk, active=True).exists()
+
+
+def require_case_visible(user: User, case: CasePage) -> None:
+    """Raises CaseActionDenied unless ``may_see_case``."""
+    if not may_see_case(user, case):
+        raise CaseActionDenied(
+            _("You may not do this on case %(number)s.") % {"number": case.number}
+        )
 
 
 def require_pool_permission(user: User, perm: str, pool: PoolPage) -> None:

@@ -20,6 +20,7 @@ from correspondence.models import (
 )
 from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
 from workflow.approval import reply_may_approve
+from workflow.colleagues import colleague_questions_of, colleagues_choice
 from workflow.models import Consultation, PendingReply
 
 
@@ -84,6 +85,8 @@ def _consultation(user: Any, case: CasePage, mine_or_leads: bool) -> dict[str, A
         "can_consult": can_consult,
         "departments": Department.objects.filter(active=True) if can_consult else [],
         "consult_messages": messages,
+        "colleague_questions": colleague_questions_of(case=case),
+        "consultable": colleagues_choice(user=user) if can_consult else [],
     }
 
 

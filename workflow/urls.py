@@ -9,6 +9,11 @@ app_name = "workflow"
 urlpatterns = [
     path("take-next/", cases.take_next, name="take_next"),
     path("approvals/", cases.approvals, name="approvals"),
+    path(
+        "colleague-answers/<int:answer_id>/",
+        cases.colleague_answer,
+        name="colleague_answer",
+    ),
     path("cases/<int:case_id>/viewers/", cases.case_viewers, name="case_viewers"),
     path("cases/<int:case_id>/draft/", cases.case_draft, name="case_draft"),
     path("cases/<int:case_id>/<str:action>/", cases.case_action, name="case_action"),

@@ -31,6 +31,11 @@ LOG_ACTIONS = {
         _("Reply approved and sent"),
     ),
     "correspondence.case.reply_rejected": (_("Reply rejected"), _("Reply rejected")),
+    "correspondence.case.colleagues_consult": (
+        _("Colleagues consulted"),
+        _("Colleagues consulted"),
+    ),
+    "correspondence.case.colleague_answer": (_("A colleague answered"), _("A colleague answered")),
     "correspondence.case.consult": (_("Consultation sent"), _("Consultation sent")),
     "correspondence.case.consultation_answered": (
         _("Consultation answered"),

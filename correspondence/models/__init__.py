@@ -1,6 +1,14 @@
 """The data model of correspondence: the page tree of cases and everything around it."""
 
-from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Channel, State, Urgency
+from correspondence.models.cases import (
+    CaseCounter,
+    CaseGuest,
+    CasePage,
+    CaseViewer,
+    Channel,
+    State,
+    Urgency,
+)
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
 from correspondence.models.outbox import OutgoingMail
@@ -11,6 +19,7 @@ from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, Year
 __all__ = [
     "Attachment",
     "CaseCounter",
+    "CaseGuest",
     "CasePage",
     "CaseViewer",
     "Category",

@@ -192,3 +192,29 @@ class CaseViewer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.case_id}"
+
+
+class CaseGuest(models.Model):
+    """A colleague of another pool invited to read one case (a colleague consultation).
+
+    ``correspondence.permissions.may_see_case`` lets an active guest open the case's page;
+    nothing else of the pool becomes visible to them.
+    """
+
+    case = models.ForeignKey(CasePage, on_delete=models.CASCADE, related_name="guests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("case guest")
+        verbose_name_plural = _("case guests")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_guest")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.case_id}"

@@ -1,11 +1,13 @@
 """Models of the workflow: assignment rules, reply approval and consultation."""
 
 from workflow.models.approval import PendingReply, PoolLeaderApprovalTask
-from workflow.models.consultation import Consultation
+from workflow.models.consultation import ColleagueAnswer, ColleagueQuestion, Consultation
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
 __all__ = [
     "Assignment",
+    "ColleagueAnswer",
+    "ColleagueQuestion",
     "Consultation",
     "PendingReply",
     "PoolLeaderApprovalTask",

@@ -69,3 +69,50 @@ class Consultation(models.Model):
         if self.answered_at is None:
             return None
         return self.answered_at <= self.due_at
+
+
+class ColleagueQuestion(models.Model):
+    """A question on a case to up to five colleagues of any pool, answered in the intranet."""
+
+    case = models.ForeignKey(
+        "correspondence.CasePage", on_delete=models.CASCADE, related_name="colleague_questions"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question"))
+    asked_at = models.DateTimeField(_("asked at"))
+
+    class Meta:
+        verbose_name = _("question to colleagues")
+        verbose_name_plural = _("questions to colleagues")
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.question[:60]
+
+
+class ColleagueAnswer(models.Model):
+    """One consulted colleague's place for an answer; blank until they answer."""
+
+    question = models.ForeignKey(
+        ColleagueQuestion, on_delete=models.CASCADE, related_name="answers"
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="colleague_answers"
+    )
+    text = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("colleague's answer")
+        verbose_name_plural = _("colleagues' answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "colleague"], name="unique_colleague_answer"
+            )
+        ]
+        indexes = [models.Index(fields=["colleague", "answered_at"], name="colleague_answer_open")]
+
+    def __str__(self) -> str:
+        return f"{self.colleague}: {self.text[:40]}"

@@ -20,8 +20,8 @@ from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Department, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
-from workflow import approval, consultation, handling, lifecycle, replies
-from workflow.models import PendingReply
+from workflow import approval, colleagues, consultation, handling, lifecycle, replies
+from workflow.models import ColleagueAnswer, PendingReply
 from workflow.replies import Reply
 from workflow.taking import case_take_next
 from workflow.viewing import case_viewers_touch
@@ -196,6 +196,16 @@ def _do_consult(request: HttpRequest, case: CasePage) -> str:
     return _("The consultation is on its way to %(department)s.") % {"department": department}
 
 
+def _do_colleagues(request: HttpRequest, case: CasePage) -> str:
+    colleagues.colleagues_consult(
+        case_id=case.pk,
+        user=request.user,
+        colleague_ids=_ids(request, "colleagues"),
+        question=request.POST.get("question", ""),
+    )
+    return _("Your colleagues see the question on the case.")
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "take": _do_take,
     "release": _do_release,
@@ -212,7 +222,25 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "approve": _do_approve,
     "reject": _do_reject,
     "consult": _do_consult,
+    "colleagues": _do_colleagues,
 }
+
+
+@login_required
+@require_POST
+def colleague_answer(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A consulted colleague answers on the case, then returns to it."""
+    answer = get_object_or_404(ColleagueAnswer, pk=answer_id, colleague_id=request.user.pk)
+    case = answer.question.case
+    try:
+        colleagues.colleague_answer_give(
+            answer_id=answer.pk, user=request.user, text=request.POST.get("text", "")
+        )
+        messages.success(request, _("Thank you: your answer is on the case."))
+    except (CaseActionDenied, CaseActionInvalid) as exc:
+        messages.error(request, str(exc))
+        return redirect(case.url)
+    return _back_to(case, request)
 
 
 @login_required
@@ -220,7 +248,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
     """The replies waiting for this user's decision, in the pools they lead (or lead in
     place of an absent leader)."""
     waiting = approval.replies_awaiting(user=request.user)
-    return render(request, "workflow/approvals.html", {"waiting": waiting})
+    asked = colleagues.colleague_questions_open(user=request.user)
+    return render(request, "workflow/approvals.html", {"waiting": waiting, "asked": asked})
 
 
 @login_required
