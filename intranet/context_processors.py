@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from correspondence.permissions import LEAD, REGISTER, pools_for
@@ -18,4 +19,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "presences": UserProfile.Presence.choices,
         "menu_register": pools_for(user, REGISTER).exists(),
         "menu_rules": pools_for(user, LEAD).exists(),
+        "notify_poll_seconds": getattr(settings, "CORRISPONDENZA_NOTIFY_POLL_SECONDS", 20),
     }

@@ -46,6 +46,9 @@ class UserProfile(models.Model):
         _("presence"), max_length=10, choices=Presence, default=Presence.OFFLINE
     )
     presence_changed_at = models.DateTimeField(null=True, blank=True)
+    notifications_seen_at = models.DateTimeField(
+        _("notifications seen at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("user profile")

@@ -9,6 +9,8 @@ app_name = "workflow"
 urlpatterns = [
     path("take-next/", cases.take_next, name="take_next"),
     path("approvals/", cases.approvals, name="approvals"),
+    path("notifications/", cases.notifications, name="notifications"),
+    path("notifications/read/", cases.notifications_read, name="notifications_read"),
     path(
         "colleague-answers/<int:answer_id>/",
         cases.colleague_answer,

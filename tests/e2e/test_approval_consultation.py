@@ -80,8 +80,14 @@ def test_a_junior_answers_and_the_leader_approves_from_the_intranet(
 
 
 def test_an_operator_consults_a_department_and_sees_the_answer_arrive(
-    sending: Mailbox, smtp: SmtpServer, live_server: Any, browser_page: Any, screenshots: Path
+    sending: Mailbox,
+    smtp: SmtpServer,
+    live_server: Any,
+    browser_page: Any,
+    screenshots: Path,
+    settings: Any,
 ) -> None:
+    settings.CORRISPONDENZA_NOTIFY_POLL_SECONDS = 1
     page = browser_page
     department = Department.objects.get(name="Ufficio legale")
     _login(page, live_server.url, "op.sinistri")
@@ -108,6 +114,10 @@ def test_an_operator_consults_a_department_and_sees_the_answer_arrive(
     Path(sending.directory, "zz-parere.eml").write_bytes(answer.as_bytes())
     mailbox_fetch(mailbox_id=sending.pk)
 
+    # Without reloading, the top bar's counter tells the operator.
+    page.wait_for_selector("#notify-count:not([hidden])", timeout=10000)
+    page.click("#notify")
+    assert case.number in page.inner_text("#notify-list")
     page.reload()
     page.wait_for_selector(".consultations tr.answered")
     page.screenshot(path=str(screenshots / "consultation.png"), full_page=True)

@@ -21,6 +21,7 @@ from correspondence.models import CasePage, Category, Department, PoolPage, Reso
 from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
 from workflow import approval, colleagues, consultation, handling, lifecycle, replies
+from workflow import notifications as notices
 from workflow.models import ColleagueAnswer, PendingReply
 from workflow.replies import Reply
 from workflow.taking import case_take_next
@@ -302,3 +303,17 @@ def case_draft(request: HttpRequest, case_id: int) -> JsonResponse:
     except CaseActionDenied as exc:
         return JsonResponse({"error": str(exc)}, status=403)
     return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+
+
+@login_required
+def notifications(request: HttpRequest) -> JsonResponse:
+    """The unseen notices as JSON, for the top bar's counter (notifications.js)."""
+    return JsonResponse(notices.notifications_for(user=request.user))
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> JsonResponse:
+    """The user opened the list: the counter starts again."""
+    notices.notifications_seen(user=request.user)
+    return JsonResponse({"count": 0})
