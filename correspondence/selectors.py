@@ -16,7 +16,14 @@ from wagtail.models import PageLogEntry
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
 from correspondence.models import CasePage, Category, Message, PoolPage, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
-from correspondence.permissions import LEAD, VIEW, cases_visible_to, may, pools_for
+from correspondence.permissions import (
+    LEAD,
+    VIEW,
+    cases_visible_to,
+    may,
+    pools_for,
+    substituted_by,
+)
 from workflow.numbering import case_number_parse
 
 PAGING_PARAMS = ("page", "after", "before")
@@ -163,7 +170,11 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     cases = cases_visible_to(user).filter(pool=pool)
     leads = may(user, LEAD, pool)
     if not leads:
-        cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+        cases = cases.filter(
+            Q(assignee_id=user.pk)
+            | Q(assignee__isnull=True)
+            | Q(assignee_id__in=substituted_by(user))
+        )
     link = pool_link(pool)
     context = _listing_context(cases, params, {pool.pk: link})
     context["leads_pool"] = leads
@@ -176,7 +187,12 @@ def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """Search across every pool the user may see, with the same limits as the pool lists."""
     cases = cases_visible_to(user)
     led = pools_for(user, LEAD).values("pk")
-    cases = cases.filter(Q(pool__in=led) | Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+    cases = cases.filter(
+        Q(pool__in=led)
+        | Q(assignee_id=user.pk)
+        | Q(assignee__isnull=True)
+        | Q(assignee_id__in=substituted_by(user))
+    )
     context = _listing_context(cases, {"state": "all", **params})
     context["categories"] = Category.objects.filter(active=True)
     return context

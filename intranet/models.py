@@ -86,7 +86,11 @@ class Absence(models.Model):
     class Meta:
         verbose_name = _("absence")
         verbose_name_plural = _("absences")
-        indexes = [models.Index(fields=["substitute", "ends_at"], name="absence_substitute_ends")]
+        indexes = [
+            models.Index(fields=["substitute", "ends_at"], name="absence_substitute_ends"),
+            # "Is this user away now?", asked by take-next on every press.
+            models.Index(fields=["user", "ends_at"], name="absence_user_ends"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after"

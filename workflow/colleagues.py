@@ -17,7 +17,14 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CaseGuest, CasePage, State
-from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
+from correspondence.permissions import (
+    LEAD,
+    VIEW,
+    WORK,
+    acts_for,
+    may,
+    require_case_permission,
+)
 from intranet.models import UserProfile
 from workflow.lifecycle import case_locked
 from workflow.models import ColleagueAnswer, ColleagueQuestion
@@ -49,7 +56,7 @@ def colleagues_consult(
     invited to it. CaseActionInvalid for a blank question or a wrong number of colleagues."""
     case = case_locked(case_id)
     require_case_permission(user, WORK, case)
-    if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
+    if case.assignee_id not in acts_for(user) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(_("Only the case's operator or a team leader may consult."))
     if case.state == State.CLOSED:
         raise CaseActionDenied(_("The case is closed."))

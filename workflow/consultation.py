@@ -25,7 +25,7 @@ from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Department, Message, State
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
-from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
 from workflow.deadlines import due_after
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Consultation
@@ -41,7 +41,7 @@ def consultation_due(*, department: Department, sent_at: datetime) -> datetime:
 
 def _require_consulter(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
-    if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
+    if case.assignee_id not in acts_for(user) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(_("Only the case's operator or a team leader may consult."))
     if Action.CONSULT not in allowed_actions(case.state):
         raise CaseActionDenied(_("Take the case before consulting a department."))

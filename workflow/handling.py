@@ -11,7 +11,7 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage
-from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, require_case_permission
 from correspondence.services.cases import month_page_for
 from workflow.lifecycle import case_locked, case_transfer_to
 from workflow.transitions import Action, allowed_actions
@@ -79,7 +79,7 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
     """
     case = case_locked(case_id)
     reason = _require_reason(reason)
-    if not (may(user, LEAD, case.pool) or case.assignee_id == user.pk):
+    if not (may(user, LEAD, case.pool) or case.assignee_id in acts_for(user)):
         raise CaseActionDenied(_("Only its operator or a team leader may transfer this case."))
     if not may(user, VIEW, pool):
         raise CaseActionDenied(

@@ -16,7 +16,7 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, ResolutionType, State
-from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
 from correspondence.services.audit import cases_log
 from workflow.transitions import Action, InvalidTransition, next_state
 
@@ -51,7 +51,7 @@ def case_transition(
 
 def _require_owner_or_leader(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
-    if case.assignee_id not in (None, user.pk) and not may(user, LEAD, case.pool):
+    if case.assignee_id not in (None, *acts_for(user)) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(
             _("Case %(number)s is being worked by %(name)s.")
             % {"number": case.number, "name": case.assignee}

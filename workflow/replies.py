@@ -26,7 +26,7 @@ from correspondence.models import (
 )
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
-from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
 from workflow.lifecycle import case_locked
 
 SIGNATURE_CID = "signature"
@@ -80,7 +80,7 @@ def _require_replier(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
     if case.state != State.TAKEN:
         raise CaseActionDenied(_("Take the case before answering it."))
-    if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
+    if case.assignee_id not in acts_for(user) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(_("Only the case's operator or a team leader may answer."))
 
 

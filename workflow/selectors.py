@@ -18,7 +18,7 @@ from correspondence.models import (
     State,
     Urgency,
 )
-from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
+from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, pools_for
 from workflow.approval import reply_may_approve
 from workflow.colleagues import colleague_questions_of, colleagues_choice
 from workflow.models import Consultation, PendingReply
@@ -28,7 +28,7 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
     """The actions the page offers this user, with the choices each one needs."""
     works = may(user, WORK, case.pool)
     leads = may(user, LEAD, case.pool)
-    mine = case.assignee_id == user.pk
+    mine = case.assignee_id is not None and case.assignee_id in acts_for(user)
     owner_or_leader = works and (mine or case.assignee_id is None or leads)
     return {
         "can_take": works and case.state == State.NEW,

@@ -10,6 +10,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from intranet.models import Absence
 from workflow.models import PendingReply
 
 LOG_ACTIONS = {
@@ -81,3 +82,16 @@ class PendingReplyViewSet(SnippetViewSet):
 
 
 register_snippet(PendingReplyViewSet)
+
+
+class AbsenceViewSet(SnippetViewSet):
+    """Absences and substitutes, kept by administrators and team leaders in the admin."""
+
+    model = Absence
+    icon = "date"
+    menu_label = _("Absences")
+    list_display = ["user", "starts_at", "ends_at", "substitute"]
+    add_to_admin_menu = True
+
+
+register_snippet(AbsenceViewSet)

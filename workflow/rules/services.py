@@ -30,7 +30,7 @@ from correspondence.models import (
 )
 from correspondence.permissions import LEAD, WORK, may, require_pool_permission
 from correspondence.services.cases import month_page_for
-from intranet.models import UserProfile
+from intranet.models import Absence, UserProfile
 from workflow.deadlines import due_after
 from workflow.lifecycle import case_assign_by_rule
 from workflow.models import Assignment, RoutingRule
@@ -289,8 +289,16 @@ def _month_page(pool: PoolPage, moment: datetime) -> MonthPage:
 def _operator_choose(*, rule: RoutingRule, data: RuleData, pool_id: int) -> int | None:
     """Picks the operator for the case; the rule's row lock serialises concurrent picks."""
     locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
-    candidates = _eligible(data.actions.operator_ids, PoolPage.objects.get(pk=pool_id))
-    present = {uid for uid, p in presence_of(candidates).items() if is_present(p)}
+    pool = PoolPage.objects.get(pk=pool_id)
+    candidates = _eligible(data.actions.operator_ids, pool)
+    absent = absences_now(candidates)
+    if data.actions.assignment == Assignment.OPERATOR and candidates and candidates[0] in absent:
+        # The one operator is away: their substitute takes the case if they work the pool.
+        candidates = _eligible([s for s in [absent[candidates[0]]] if s is not None], pool)
+        absent = absences_now(candidates)
+    present = {
+        uid for uid, p in presence_of(candidates).items() if is_present(p) and uid not in absent
+    }
     pick = operator_pick(
         mode=data.actions.assignment,
         candidates=candidates,
@@ -351,6 +359,15 @@ def rule_try(*, pool: PoolPage, rule_data: RuleData, limit: int = 100) -> list[T
 
 def _files_of(message_ref: Any) -> Any:
     return Attachment.objects.filter(message=message_ref, inline=False, evidence=False)
+
+
+def absences_now(user_ids: Iterable[int]) -> dict[int, int | None]:
+    """Of these users, those absent now, each with their substitute's id (or None)."""
+    now = timezone.now()
+    rows = Absence.objects.filter(
+        user_id__in=list(user_ids), starts_at__lte=now, ends_at__gt=now
+    ).values_list("user_id", "substitute_id")
+    return dict(rows)
 
 
 def presence_of(user_ids: Iterable[int]) -> dict[int, str]:
