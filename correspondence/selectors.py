@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
-from correspondence.models import CasePage, Category, Message, PoolPage, State
+from correspondence.models import CasePage, Category, Message, PoolPage, Question, State
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from correspondence.permissions import (
     LEAD,
@@ -230,3 +231,40 @@ def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
     timeline = [{"at": m.date, "message": m} for m in messages]
     timeline += [{"at": e.timestamp, "entry": e} for e in entries]
     return sorted(timeline, key=lambda item: item["at"])
+
+
+def case_questions(*, case: CasePage) -> list[Question]:
+    """The questions a case is asked: its category's, its pool's and its mailbox's, in
+    their order; a key asked twice counts once (the category's first)."""
+    found = Question.objects.filter(
+        Q(category_id=case.category_id, category__isnull=False)
+        | Q(pool_id=case.pool_id, category__isnull=True)
+        | Q(mailbox_id=case.mailbox_id, mailbox__isnull=False, category__isnull=True)
+    ).order_by(F("category_id").asc(nulls_last=True), "sort_order", "pk")
+    unique: dict[str, Question] = {}
+    for question in found:
+        unique.setdefault(question.key, question)
+    return list(unique.values())
+
+
+def answer_problem(question: Question, value: str) -> str | None:
+    """Why the value cannot answer the question (its kind decides), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    kind = question.kind
+    if kind == Question.Kind.CHOICE and value not in question.choice_list():
+        return _("“%(value)s” is not one of the choices for “%(label)s”.")
+    if kind == Question.Kind.YES_NO and value not in ("yes", "no"):
+        return _("“%(label)s” is answered yes or no.")
+    if kind == Question.Kind.NUMBER:
+        try:
+            float(value.replace(",", "."))
+        except ValueError:
+            return _("“%(label)s” needs a number.")
+    if kind == Question.Kind.DATE:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return _("“%(label)s” needs a date.")
+    return None

@@ -1,6 +1,7 @@
 """The Wagtail admin for editors and administrators: snippets and log actions."""
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from correspondence.models import (
     Department,
     Mailbox,
     QuarantinedMessage,
+    Question,
     QuickReply,
     ResolutionType,
 )
@@ -48,6 +50,21 @@ class CategoryViewSet(SnippetViewSet):
     list_display = ["name", "pool", "active"]
 
 
+class QuestionViewSet(SnippetViewSet):
+    """Questions of a pool or a mailbox (a category's are edited with the category)."""
+
+    model = Question
+    icon = "help"
+    menu_label = _("Questions of pools and mailboxes")
+    list_display = ["label", "pool", "mailbox", "kind", "required", "asked"]
+    list_filter = ["pool", "mailbox", "kind", "required"]
+
+    panels = Question.snippet_panels
+
+    def get_queryset(self, request: Any) -> Any:
+        return Question.objects.filter(category__isnull=True)
+
+
 class ResolutionTypeViewSet(SnippetViewSet):
     model = ResolutionType
     icon = "success"
@@ -69,6 +86,7 @@ class CorrespondenceViewSetGroup(SnippetViewSetGroup):
         QuickReplyViewSet,
         DepartmentViewSet,
         CategoryViewSet,
+        QuestionViewSet,
         ResolutionTypeViewSet,
     )
     menu_icon = "mail"

@@ -12,6 +12,7 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage
 from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, require_case_permission
+from correspondence.selectors import answer_problem, case_questions
 from correspondence.services.cases import month_page_for
 from workflow.lifecycle import case_locked, case_transfer_to
 from workflow.transitions import Action, allowed_actions
@@ -96,22 +97,21 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
 
 @transaction.atomic
 def case_answers_save(*, case_id: int, user: Any, answers: dict[str, str]) -> CasePage:
-    """Saves the answers to the case category's questions; unknown keys are ignored."""
+    """Saves the answers to the case's questions (category, pool, mailbox); unknown keys
+    are ignored; CaseActionInvalid names a value its question's kind refuses."""
     case = case_locked(case_id)
     require_case_permission(user, WORK, case)
-    if case.category_id is None:
+    questions = {q.key: q for q in case_questions(case=case)}
+    if not questions:
         raise CaseActionInvalid(_("Choose a category first: the questions come with it."))
-    questions = {q.key: q for q in case.category.questions.all()}
     merged = dict(case.answers)
     for key, value in answers.items():
         question = questions.get(key)
         if question is None:
             continue
-        if question.kind == "choice" and value and value not in question.choice_list():
-            raise CaseActionInvalid(
-                _("“%(value)s” is not one of the choices for “%(label)s”.")
-                % {"value": value, "label": question.label}
-            )
+        problem = answer_problem(question, value)
+        if problem is not None:
+            raise CaseActionInvalid(problem % {"value": value, "label": question.label})
         merged[key] = value.strip()
     CasePage.objects.filter(pk=case.pk).update(answers=merged, touched_at=timezone.now())
     case.refresh_from_db()

@@ -17,6 +17,7 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, ResolutionType, State
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
+from correspondence.selectors import case_questions
 from correspondence.services.audit import cases_log
 from workflow.transitions import Action, InvalidTransition, next_state
 
@@ -215,16 +216,16 @@ def case_close(
 def case_missing_for_close(
     *, case: CasePage, resolution_type: ResolutionType | None, resolution_text: str
 ) -> list[str]:
-    """Names of what must be filled in before the case may close."""
+    """Names of what must be filled in before the case may close: the resolution, and
+    every required question of the case (category, pool, mailbox), whatever its kind."""
     missing = []
     if resolution_type is None:
         missing.append(str(_("resolution type")))
     if not resolution_text.strip():
         missing.append(str(_("resolution")))
-    if case.category_id:
-        for question in case.category.questions.filter(required=True):
-            if not str(case.answers.get(question.key, "")).strip():
-                missing.append(question.label)
+    for question in case_questions(case=case):
+        if question.required and not str(case.answers.get(question.key, "")).strip():
+            missing.append(question.label)
     return missing
 
 

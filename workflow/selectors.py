@@ -19,6 +19,7 @@ from correspondence.models import (
     Urgency,
 )
 from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, pools_for
+from correspondence.selectors import case_questions
 from workflow.approval import reply_may_approve
 from workflow.colleagues import colleague_questions_of, colleagues_choice
 from workflow.models import Consultation, PendingReply
@@ -116,12 +117,10 @@ def _approval(user: Any, case: CasePage) -> dict[str, Any]:
 
 
 def _questions(case: CasePage) -> list[dict[str, Any]]:
-    """The category's questions with the answers given so far."""
-    if case.category_id is None:
-        return []
+    """The case's questions (category, pool, mailbox) with the answers given so far."""
     return [
         {"question": q, "answer": case.answers.get(q.key, ""), "choices": q.choice_list()}
-        for q in case.category.questions.all()
+        for q in case_questions(case=case)
     ]
 
 

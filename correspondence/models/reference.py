@@ -95,14 +95,43 @@ class Category(ClusterableModel):
 
 
 class Question(Orderable):
-    """A custom question answered by the operator; a required one blocks closing."""
+    """A custom question answered by the operator; a required one blocks closing.
+
+    It belongs to a category (edited with it), or to a pool or a mailbox (edited as a
+    snippet): a case is asked its category's, its pool's and its mailbox's questions.
+    """
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
         CHOICE = "choice", _("Choice from a list")
         YES_NO = "yes_no", _("Yes / no")
 
-    category = ParentalKey(Category, on_delete=models.CASCADE, related_name="questions")
+    class Asked(models.TextChoices):
+        AFTER_ANSWERING = "answer", _("After answering")
+        AT_CLOSING = "close", _("At closing")
+
+    category = ParentalKey(
+        Category, on_delete=models.CASCADE, related_name="questions", null=True, blank=True
+    )
+    pool = models.ForeignKey(
+        "correspondence.PoolPage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("pool"),
+    )
+    mailbox = models.ForeignKey(
+        "correspondence.Mailbox",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("mailbox"),
+    )
+    asked = models.CharField(_("asked"), max_length=6, choices=Asked, default=Asked.AT_CLOSING)
     key = models.SlugField(_("key"), max_length=50)
     label = models.CharField(_("question"), max_length=255)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.TEXT)
@@ -115,7 +144,9 @@ class Question(Orderable):
         FieldPanel("kind"),
         FieldPanel("choices"),
         FieldPanel("required"),
+        FieldPanel("asked"),
     ]
+    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox"), *panels]
 
     class Meta(Orderable.Meta):
         verbose_name = _("question")
