@@ -46,6 +46,9 @@ class UserProfile(models.Model):
         _("presence"), max_length=10, choices=Presence, default=Presence.OFFLINE
     )
     presence_changed_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(_("last active at"), null=True, blank=True)
+    # Away because of idleness (intranet.presence): the next activity makes them available.
+    presence_auto_away = models.BooleanField(default=False, editable=False)
     notifications_seen_at = models.DateTimeField(
         _("notifications seen at"), null=True, blank=True, editable=False
     )

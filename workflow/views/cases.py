@@ -20,6 +20,7 @@ from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Department, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
+from intranet.presence import presence_touch
 from workflow import approval, colleagues, consultation, handling, lifecycle, replies
 from workflow import notifications as notices
 from workflow.models import ColleagueAnswer, PendingReply
@@ -307,7 +308,10 @@ def case_draft(request: HttpRequest, case_id: int) -> JsonResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> JsonResponse:
-    """The unseen notices as JSON, for the top bar's counter (notifications.js)."""
+    """The unseen notices as JSON, for the top bar's counter (notifications.js), which
+    says ``active=1`` when the user has been active since its last call."""
+    if request.GET.get("active") == "1":
+        presence_touch(user=request.user)
     return JsonResponse(notices.notifications_for(user=request.user))
 
 

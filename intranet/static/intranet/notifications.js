@@ -30,9 +30,17 @@
     }
   }
 
+  // Activity since the last call brings back a presence that idleness set to away.
+  let active = true;
+  for (const name of ["keydown", "pointerdown", "pointermove", "scroll"]) {
+    document.addEventListener(name, function () { active = true; }, { passive: true });
+  }
+
   async function refresh() {
+    const url = button.dataset.url + (active ? "?active=1" : "");
+    active = false;
     try {
-      const response = await fetch(button.dataset.url, { credentials: "same-origin" });
+      const response = await fetch(url, { credentials: "same-origin" });
       if (response.ok) show(await response.json());
     } catch (error) {
       // Offline for a moment: the next round tries again.
