@@ -174,16 +174,45 @@ def case_release(*, case_id: int, user: Any, reason: str = "") -> CasePage:
 
 @transaction.atomic
 def case_mark_worked(*, case_id: int, user: Any) -> CasePage:
-    """Records that the operator worked the case (the PEC back office's LAVORATO)."""
+    """Records that the operator worked the case (the PEC back office's LAVORATO); in a
+    pool that says so, "worked" also closes it with the pool's default resolution (refused,
+    CaseActionInvalid, while a required question is unanswered)."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
     if case.state != State.TAKEN:
         raise CaseActionDenied(_("Only a case being worked can be marked as worked."))
+    pool = case.pool
+    closing = pool.worked_closes and pool.worked_resolution_id is not None
+    text = str(_("Worked."))
+    if closing:
+        _require_closable(case, pool.worked_resolution, text)
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk).update(worked_at=now, worked_by=user, touched_at=now)
     case.refresh_from_db()
     log(instance=case, action="correspondence.case.worked", user=user)
+    if closing:
+        case = case_transition(
+            case=case,
+            action=Action.CLOSE,
+            user=user,
+            log_action="correspondence.case.close",
+            data={"resolution_type": pool.worked_resolution.name, "by": "worked"},
+            resolution_type=pool.worked_resolution,
+            resolution_text=text,
+            closed_at=now,
+        )
     return case
+
+
+def _require_closable(case: CasePage, resolution_type: Any, resolution_text: str) -> None:
+    missing = case_missing_for_close(
+        case=case, resolution_type=resolution_type, resolution_text=resolution_text
+    )
+    if missing:
+        raise CaseActionInvalid(
+            _("The case cannot be closed until these are filled in: %(fields)s.")
+            % {"fields": ", ".join(missing)}
+        )
 
 
 @transaction.atomic
@@ -193,14 +222,7 @@ def case_close(
     """Closes the case; CaseActionInvalid while the resolution or a required answer is missing."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
-    missing = case_missing_for_close(
-        case=case, resolution_type=resolution_type, resolution_text=resolution_text
-    )
-    if missing:
-        raise CaseActionInvalid(
-            _("The case cannot be closed until these are filled in: %(fields)s.")
-            % {"fields": ", ".join(missing)}
-        )
+    _require_closable(case, resolution_type, resolution_text)
     return case_transition(
         case=case,
         action=Action.CLOSE,

@@ -31,6 +31,21 @@ class PoolPage(StaffOnlyPageMixin, Page):
         help_text=_("“Take next” hands out urgent cases before older ones."),
     )
     response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=5)
+    worked_closes = models.BooleanField(
+        _("“worked” closes the case"),
+        default=False,
+        help_text=_(
+            "As PEC back offices work: to work → worked, closed with the resolution below."
+        ),
+    )
+    worked_resolution = models.ForeignKey(
+        "correspondence.ResolutionType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolution of a worked case"),
+    )
     auto_reply_enabled = models.BooleanField(_("send auto-reply"), default=True)
     auto_reply_subject = models.CharField(
         _("auto-reply subject"),
@@ -54,6 +69,10 @@ class PoolPage(StaffOnlyPageMixin, Page):
         FieldPanel("addresses"),
         FieldPanel("urgency_first"),
         FieldPanel("response_days"),
+        MultiFieldPanel(
+            [FieldPanel("worked_closes"), FieldPanel("worked_resolution")],
+            heading=_("Worked (LAVORATO)"),
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("auto_reply_enabled"),

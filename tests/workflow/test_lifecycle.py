@@ -301,3 +301,16 @@ def test_a_blank_field_is_invalid_input_not_a_permission_refusal(
     response = client.post(f"/work/cases/{case.pk}/note/", {"text": " "}, follow=True)
     assert response.status_code == 200
     assert "A note needs some text." in response.content.decode()
+
+
+def test_in_a_pool_where_worked_closes_marking_worked_closes_with_its_resolution(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    lavorata = ResolutionType.objects.create(name="Lavorata")
+    PoolPage.objects.filter(pk=sinistri.pk).update(worked_closes=True, worked_resolution=lavorata)
+    ola = make_operator("ola", sinistri)
+    case = make_case(sinistri)
+    lifecycle.case_take(case_id=case.pk, user=ola)
+    lifecycle.case_mark_worked(case_id=case.pk, user=ola)
+    case.refresh_from_db()
+    assert (case.state, case.resolution_type, case.worked_by) == ("closed", lavorata, ola)
