@@ -16,6 +16,7 @@ logged on the case.
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,10 +27,11 @@ from wagtail.workflows import publish_workflow_state
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import OutgoingMail, ReplyDraft
+from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import LEAD, may, pools_for
 from intranet.models import Absence
 from workflow.lifecycle import case_locked, case_transition
-from workflow.models import PendingReply, PoolLeaderApprovalTask
+from workflow.models import PendingReply, PendingReplyFile, PoolLeaderApprovalTask
 from workflow.replies import Reply, reply_check, reply_needs_approval, reply_queue, reply_submit
 from workflow.transitions import Action
 
@@ -100,13 +102,14 @@ def reply_hand_in(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail | Pe
     if not reply_needs_approval(user=user, case=case):
         return reply_submit(case_id=case_id, user=user, reply=reply)
     reply_check(user=user, case=case, reply=reply)
-    if reply.attachments:
-        raise CaseActionInvalid(
-            _("A reply that needs approval cannot carry attachments yet: send them after.")
-        )
     pending = PendingReply.objects.create(
         case=case, author=user, to=", ".join(reply.to), cc=", ".join(reply.cc), text=reply.text
     )
+    for item in reply.attachments:
+        kept = PendingReplyFile(
+            pending=pending, filename=item.filename[:255], content_type=item.content_type
+        )
+        kept.file.save(item.filename[:100] or "file", ContentFile(item.content), save=True)
     pending.live = False
     pending.save(update_fields=["live"])
     pending.save_revision(user=user)
@@ -195,7 +198,12 @@ def reply_release(*, pending_id: int, user: Any) -> OutgoingMail:
     if pending.outgoing_id is not None:
         return pending.outgoing
     case = case_locked(pending.case_id)
-    reply = Reply(to=pending.addresses("to"), cc=pending.addresses("cc"), text=pending.text)
+    reply = Reply(
+        to=pending.addresses("to"),
+        cc=pending.addresses("cc"),
+        text=pending.text,
+        attachments=[_attachment_of(kept) for kept in pending.files.order_by("pk")],
+    )
     outgoing = reply_queue(case=case, author=pending.author, reply=reply)
     PendingReply.objects.filter(pk=pending.pk).update(
         status=PendingReply.Status.APPROVED,
@@ -211,6 +219,11 @@ def reply_release(*, pending_id: int, user: Any) -> OutgoingMail:
         data={"reply": pending.pk, "author": pending.author_id, "message_id": outgoing.message_id},
     )
     return outgoing
+
+
+def _attachment_of(kept: PendingReplyFile) -> OutgoingAttachment:
+    with kept.file.open("rb") as handle:
+        return OutgoingAttachment(kept.filename, kept.content_type, handle.read())
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -63,7 +64,13 @@ def answered(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/work/cases/{case.pk}/reply/",
-            {"to": "cliente@example.it", "text": "Gentile cliente,\n\nla pratica è aperta."},
+            {
+                "to": "cliente@example.it",
+                "text": "Gentile cliente,\n\nla pratica è aperta.",
+                "attachments": SimpleUploadedFile(
+                    "perizia.pdf", b"%PDF-1.4 perizia", content_type="application/pdf"
+                ),
+            },
             follow=True,
         )
     assert "waits for a team leader" in response.content.decode()
@@ -99,11 +106,15 @@ def test_a_juniors_reply_waits_and_leaves_exactly_once_after_approval(
     assert case.number in waiting and "la pratica è aperta" in waiting
     page = leader.get(case.url).content.decode()
     assert "Approve and send" in page and "Nothing has been sent to the customer" in page
+    assert "perizia.pdf" in page
 
     _post(leader, case, "approve", django_capture_on_commit_callbacks, reply=pending.pk)
     (envelope,) = smtp.envelopes
     assert envelope.rcpt_tos == ["cliente@example.it"]
     assert "la pratica è aperta" in _sent_text(envelope)
+    parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    files = {part.get_filename(): part.get_content() for part in parsed.iter_attachments()}
+    assert files["perizia.pdf"] == b"%PDF-1.4 perizia"
     case.refresh_from_db()
     pending.refresh_from_db()
     assert case.state == "taken" and case.assignee == team["junior"]

@@ -1,6 +1,6 @@
 """Models of the workflow: assignment rules, reply approval and consultation."""
 
-from workflow.models.approval import PendingReply, PoolLeaderApprovalTask
+from workflow.models.approval import PendingReply, PendingReplyFile, PoolLeaderApprovalTask
 from workflow.models.consultation import ColleagueAnswer, ColleagueQuestion, Consultation
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
@@ -10,6 +10,7 @@ __all__ = [
     "ColleagueQuestion",
     "Consultation",
     "PendingReply",
+    "PendingReplyFile",
     "PoolLeaderApprovalTask",
     "RoutingRule",
     "SenderTest",

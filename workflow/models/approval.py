@@ -102,6 +102,26 @@ class PendingReply(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin,
         return [a.strip() for a in value.split(",") if a.strip()]
 
 
+def pending_file_upload_to(instance: "PendingReplyFile", filename: str) -> str:
+    return f"pending-replies/{instance.pending_id}/{filename}"
+
+
+class PendingReplyFile(models.Model):
+    """A file the author attached to a reply awaiting approval; it leaves with the reply."""
+
+    pending = models.ForeignKey(PendingReply, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=pending_file_upload_to)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=255)
+
+    class Meta:
+        verbose_name = _("attachment of a reply awaiting approval")
+        verbose_name_plural = _("attachments of replies awaiting approval")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class PoolLeaderApprovalTask(Task):
     """Approval by the team leaders of the reply's pool (or a leader's substitute while
     the leader is absent); never by the reply's author.
