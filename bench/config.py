@@ -64,7 +64,7 @@ def ours_env(database: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings_ours",
         DATABASE_URL=database_url(database),
-        BENCH_IMAP_SECRET=IMAP_PASSWORD,
+        CORRISPONDENZA_MAILBOX_BENCH_IMAP=IMAP_PASSWORD,
         PYTHONPATH=str(REPO),
     )
     return env

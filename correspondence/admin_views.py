@@ -2,14 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from correspondence.intake.ingest import IngestResult
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
 from correspondence.models import QuarantinedMessage
+from correspondence.views import DOWNLOAD_POLICY
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
 
@@ -46,3 +48,24 @@ def _report_retry(request: HttpRequest, result: IngestResult) -> None:
             request,
             _("The message was processed, without a case: %(reason)s") % {"reason": result.reason},
         )
+
+
+QUARANTINE_VIEW_PERMISSION = "correspondence.view_quarantinedmessage"
+
+
+@never_cache
+def quarantine_raw(request: HttpRequest, item_id: int) -> FileResponse:
+    """The quarantined message's raw bytes, for whoever may see the quarantine: a
+    download that never runs (as every stored file, see correspondence.views)."""
+    if not request.user.has_perm(QUARANTINE_VIEW_PERMISSION):
+        raise PermissionDenied
+    item = get_object_or_404(QuarantinedMessage, pk=item_id)
+    response = FileResponse(
+        item.raw.open("rb"),
+        as_attachment=True,
+        filename=f"quarantined-{item.pk}.eml",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_POLICY
+    return response

@@ -9,6 +9,8 @@ class CorrespondenceConfig(AppConfig):
 
     def ready(self) -> None:
         from correspondence import tasks  # noqa: F401  (enqueues the sending of queued mail)
+        from correspondence.admin_pages import page_policy_install
         from correspondence.page_views import page_views_register
 
         page_views_register()
+        page_policy_install()

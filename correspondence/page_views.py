@@ -6,11 +6,17 @@ through the selectors and services, and is registered by ``CorrespondenceConfig.
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from correspondence.models import CasePage, MonthPage, PoolPage, YearPage
-from correspondence.permissions import VIEW, require_case_visible, require_pool_permission
+from correspondence.permissions import (
+    VIEW,
+    may,
+    require_case_visible,
+    require_pool_permission,
+)
 from correspondence.selectors import case_timeline, pool_case_list
+from correspondence.templatetags.mail_bodies import REMOTE_IMAGES_PARAM
 from intranet.pages import PageView, page_view_register
 from workflow.selectors import case_panel
 from workflow.viewing import case_viewers_touch
@@ -24,6 +30,14 @@ def pool_page_access(page: PoolPage, user: Any) -> None:
 def pool_page_context(page: PoolPage, request: HttpRequest) -> dict[str, Any]:
     """The pool's list of cases, filtered, sorted and paged as the query string asks."""
     return pool_case_list(user=request.user, pool=page, params=request.GET.dict())
+
+
+def pool_part_access(page: YearPage | MonthPage, user: Any) -> None:
+    """A year or month page is seen by whoever sees its pool; to anyone else it does not
+    exist (404: neither the pool's name nor the page's existence shows)."""
+    pool = PoolPage.objects.ancestor_of(page).first()
+    if pool is None or not may(user, VIEW, pool):
+        raise Http404
 
 
 def case_page_access(page: CasePage, user: Any) -> None:
@@ -42,9 +56,19 @@ def case_page_context(page: CasePage, request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def case_page_respond(page: CasePage, request: HttpRequest, response: HttpResponse) -> None:
+    """The reader asked for one message's remote images (see templatetags.mail_bodies):
+    this response's policy lets images load from the web."""
+    if request.GET.get(REMOTE_IMAGES_PARAM):
+        response._csp_update = {"img-src": ["https:", "http:"]}  # type: ignore[attr-defined]
+
+
 def page_views_register() -> None:
     """Registers how each page type of correspondence is served."""
     page_view_register(PoolPage, PageView(access=pool_page_access, context=pool_page_context))
-    page_view_register(YearPage, PageView())
-    page_view_register(MonthPage, PageView())
-    page_view_register(CasePage, PageView(access=case_page_access, context=case_page_context))
+    page_view_register(YearPage, PageView(access=pool_part_access))
+    page_view_register(MonthPage, PageView(access=pool_part_access))
+    page_view_register(
+        CasePage,
+        PageView(access=case_page_access, context=case_page_context, respond=case_page_respond),
+    )

@@ -6,16 +6,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.postgres.search import SearchQuery
-from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
-from correspondence.models import CasePage, Category, Message, PoolPage, Question, State
+from correspondence.models import (
+    CasePage,
+    Category,
+    Message,
+    PoolMembership,
+    PoolPage,
+    Question,
+    State,
+)
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from correspondence.permissions import (
     LEAD,
@@ -25,6 +31,7 @@ from correspondence.permissions import (
     pools_for,
     substituted_by,
 )
+from correspondence.services.search import words_filter
 from workflow.numbering import case_number_parse
 
 PAGING_PARAMS = ("page", "after", "before")
@@ -38,6 +45,9 @@ SORTS = {
     "number": "number",
     "-number": "-number",
 }
+# The lists operators work from start with the work that waited longest (as take-next
+# serves it); a search across every state asks for the newest first instead.
+DEFAULT_SORT = "received"
 
 
 # Counting a pool's whole backlog costs a third of a second at half a million open
@@ -48,10 +58,17 @@ COUNT_CAP = 1000
 def home_overview(*, user: Any) -> dict[str, Any]:
     """The user's pools with their open work (counted up to COUNT_CAP), and the cases
     assigned to them."""
+    # In the order take-next serves them: the user's memberships by priority, then the
+    # pools they only see (a manager's), by title.
+    priority = PoolMembership.objects.filter(pool_id=OuterRef("pk"), user_id=user.pk)
     pools = list(
         pools_for(user, VIEW)
-        .order_by("title")
-        .annotate(open_count=_capped_count(OPEN_STATES), new_count=_capped_count([State.NEW]))
+        .annotate(
+            priority=Subquery(priority.values("priority")[:1]),
+            open_count=_capped_count(OPEN_STATES),
+            new_count=_capped_count([State.NEW]),
+        )
+        .order_by(F("priority").asc(nulls_last=True), "title")
     )
     for pool in pools:
         pool.open_more = pool.open_count >= COUNT_CAP
@@ -119,12 +136,7 @@ def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
     words = [w for w in re.findall(r"\w+", text) if len(w) > 1]
     if not words:
         return cases
-    if connection.vendor == "postgresql":
-        query = " & ".join(f"{w.lower()}:*" for w in words)
-        return cases.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
-    for word in words:
-        cases = cases.filter(Q(subject__icontains=word) | Q(customer_name__icontains=word))
-    return cases
+    return cases.filter(words_filter(words))
 
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
@@ -147,8 +159,8 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
-    sort = params.get("sort", "-received")
-    return cases.order_by(SORTS.get(sort, "-received_at"), "-pk")
+    sort = params.get("sort", DEFAULT_SORT)
+    return cases.order_by(SORTS.get(sort, SORTS[DEFAULT_SORT]), "-pk")
 
 
 def _listing_context(
@@ -159,7 +171,7 @@ def _listing_context(
     return {
         "cases": page_of(cases_filter(cases, params), params, pools),
         "state_filter": params.get("state", "open"),
-        "sort": params.get("sort", "-received"),
+        "sort": params.get("sort", DEFAULT_SORT),
         "states": State.choices,
         "query": {k: params.get(k, "") for k in ("q", "from", "to", "category", "worked")},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
@@ -194,7 +206,7 @@ def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
         | Q(assignee__isnull=True)
         | Q(assignee_id__in=substituted_by(user))
     )
-    context = _listing_context(cases, {"state": "all", **params})
+    context = _listing_context(cases, {"state": "all", "sort": "-received", **params})
     context["categories"] = Category.objects.filter(active=True)
     return context
 

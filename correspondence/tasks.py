@@ -8,8 +8,10 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
@@ -19,9 +21,19 @@ from correspondence.outbox.services import outgoing_queued
 from correspondence.services.alerts import mailboxes_alert_send
 
 logger = logging.getLogger(__name__)
+# A database or broker that is down for a moment: the task is tried again, waiting 1, 2,
+# 4 … seconds (at most a minute, with jitter), ten times; the sweeps and beat's polling
+# catch whatever is still left after that.
+TRANSIENT = {
+    "autoretry_for": (OperationalError, InterfaceError, BrokerError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
 
 
-@shared_task(name="correspondence.tasks.mailboxes_poll_task")
+@shared_task(name="correspondence.tasks.mailboxes_poll_task", **TRANSIENT)
 def mailboxes_poll_task() -> int:
     """Queues a fetch of every active mailbox; beat runs it every few seconds."""
     ids = list(Mailbox.objects.filter(active=True).values_list("pk", flat=True))
@@ -30,19 +42,20 @@ def mailboxes_poll_task() -> int:
     return len(ids)
 
 
-@shared_task(name="correspondence.tasks.mailbox_fetch_task")
+@shared_task(name="correspondence.tasks.mailbox_fetch_task", **TRANSIENT)
 def mailbox_fetch_task(mailbox_id: int) -> dict[str, int]:
     """Fetches one mailbox. A busy or unreachable mailbox is left for the next round."""
     try:
         return mailbox_fetch(mailbox_id=mailbox_id).outcomes
-    except MailboxBusy:
+    except MailboxBusy as exc:
+        logger.info("%s: left to the reader that holds it", exc)
         return {}
     except MailboxUnavailable as exc:
         logger.warning("mailbox %s unavailable: %s", mailbox_id, exc)
         return {}
 
 
-@shared_task(name="correspondence.tasks.outbox_send_task")
+@shared_task(name="correspondence.tasks.outbox_send_task", **TRANSIENT)
 def outbox_send_task(outgoing_id: int) -> str:
     """Sends one queued mail; harmless when it was already sent (see ``outgoing_send``)."""
     return outgoing_send(outgoing_id=outgoing_id)
@@ -50,12 +63,24 @@ def outbox_send_task(outgoing_id: int) -> str:
 
 @receiver(outgoing_queued)
 def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
-    """Enqueues the sending of mail that was just queued and committed."""
-    for outgoing_id in outgoing_ids:
-        outbox_send_task.delay(outgoing_id)
+    """Enqueues the sending of mail that was just queued and committed.
+
+    With the broker down, the first failure leaves them all to the sweep: each further
+    try would only wait for the same broker again, and the action has committed.
+    """
+    for done, outgoing_id in enumerate(outgoing_ids):
+        try:
+            outbox_send_task.delay(outgoing_id)
+        except BrokerError as exc:
+            logger.warning(
+                "the task queue is unreachable (%s): %d outgoing mails wait for the sweep",
+                exc,
+                len(outgoing_ids) - done,
+            )
+            return
 
 
-@shared_task(name="correspondence.tasks.outbox_retry_task")
+@shared_task(name="correspondence.tasks.outbox_retry_task", **TRANSIENT)
 def outbox_retry_task() -> int:
     """Queues a send of every mail whose next attempt is due; beat runs it every minute."""
     ids = outgoing_due()

@@ -6,31 +6,49 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
 from correspondence.permissions import REGISTER, cases_visible_to, pools_for
+from correspondence.reading import MAGIC_BYTES_NEEDED, raster_image_type
 from correspondence.registration import case_register
 from correspondence.selectors import case_search
 
+# Served files never run: no script, no plug-in, no form, no same-origin access.
+DOWNLOAD_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
+
+@never_cache
 @login_required
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    """Sends an attachment to a user who may see its case; 404 for anyone else."""
+    """Sends an attachment to a user who may see its case; 404 for anyone else.
+
+    Only a PNG, JPEG, GIF or WebP image, recognised by its bytes, is shown inline, with
+    the type its bytes prove; every other file (HTML, SVG, anything the sender called
+    an image) is a download of type application/octet-stream, whatever the sender said.
+    """
     attachment = get_object_or_404(
         Attachment.objects.select_related("message"),
         pk=attachment_id,
         message__case__in=cases_visible_to(request.user),
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not attachment.inline,
+    handle = attachment.file.open("rb")
+    image_type = raster_image_type(handle.read(MAGIC_BYTES_NEEDED))
+    handle.seek(0)
+    response = FileResponse(
+        handle,
+        as_attachment=image_type is None,
         filename=attachment.filename,
-        content_type=attachment.content_type,
+        content_type=image_type or "application/octet-stream",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_POLICY
+    return response
 
 
+@never_cache
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """Search across the user's pools, with the same limits as their pool lists."""

@@ -3,6 +3,11 @@
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib import messages
+from django.db.models import ProtectedError, QuerySet
+from django.db.models.deletion import Collector
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -11,6 +16,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from correspondence import admin_views
+from correspondence.admin_pages import pages_shown
 from correspondence.models import (
     Category,
     Department,
@@ -36,6 +42,8 @@ class QuarantineViewSet(SnippetViewSet):
     list_display = ["mailbox", "reason", "status", "created_at"]
     list_filter = ["status", "mailbox"]
     inspect_view_enabled = True
+    # The raw file has no public URL: it is downloaded through quarantine_raw.
+    inspect_view_fields_exclude = ["raw"]
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -101,6 +109,11 @@ register_snippet(CorrespondenceViewSetGroup)
 def register_quarantine_urls() -> list:
     return [
         path(
+            "quarantine/<int:item_id>/raw/",
+            admin_views.quarantine_raw,
+            name="correspondence_quarantine_raw",
+        ),
+        path(
             "quarantine/<int:item_id>/<str:action>/",
             admin_views.quarantine_action,
             name="correspondence_quarantine_action",
@@ -110,7 +123,12 @@ def register_quarantine_urls() -> list:
 
 @hooks.register("register_snippet_listing_buttons")
 def quarantine_buttons(snippet: object, user: object, next_url: str | None = None) -> Iterator:
-    if not isinstance(snippet, QuarantinedMessage) or snippet.status != "open":
+    if not isinstance(snippet, QuarantinedMessage):
+        return
+    if user.has_perm(admin_views.QUARANTINE_VIEW_PERMISSION):  # type: ignore[attr-defined]
+        url = reverse("correspondence_quarantine_raw", args=[snippet.pk])
+        yield MenuItem(_("Download the message"), url, priority=5)
+    if snippet.status != "open":
         return
     if not user.has_perm(admin_views.QUARANTINE_PERMISSION):  # type: ignore[attr-defined]
         return
@@ -144,3 +162,35 @@ LOG_ACTIONS = {
 def register_case_log_actions(actions: object) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)  # type: ignore[attr-defined]
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explorer_without_cases(parent_page: object, pages: QuerySet, request: object) -> QuerySet:
+    return pages_shown(pages)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def chooser_without_cases(pages: QuerySet, request: object) -> QuerySet:
+    return pages_shown(pages)
+
+
+@hooks.register("before_delete_snippet")
+def delete_refuse_when_protected(request: HttpRequest, instances: list) -> HttpResponse | None:
+    """A mailbox with mail on record (or any snippet something protected refers to) is
+    not deleted: a clear refusal instead of the database's error page."""
+    collector = Collector(using="default")
+    try:
+        collector.collect(instances)
+    except ProtectedError as exc:
+        names = ", ".join(sorted({str(obj) for obj in instances}))
+        messages.error(
+            request,
+            _(
+                "%(names)s cannot be deleted: %(count)s record(s) that must be kept refer "
+                "to it (for a mailbox: the mail it sent or received). Make it inactive instead."
+            )
+            % {"names": names, "count": len(exc.protected_objects)},
+        )
+        viewset = instances[0].snippet_viewset
+        return redirect(reverse(viewset.get_url_name("list")))
+    return None

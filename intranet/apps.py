@@ -8,7 +8,10 @@ class IntranetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from intranet import presence  # noqa: F401  (connects the login/logout receivers)
+        from intranet import (  # noqa: F401  (connect the login/logout receivers)
+            auth,
+            presence,
+        )
         from intranet.page_views import page_views_register
 
         page_views_register()

@@ -1,6 +1,10 @@
-"""URLs: the Wagtail admin for editors, login, case files, and the intranet pages."""
+"""URLs: the Wagtail admin for editors, login, case files, and the intranet pages.
 
-from django.conf import settings
+Stored files (raw mail, attachments, quarantine) have no URL of their own in any
+settings module, the demo's included: they are read only through views that check the
+user's pools (attachment_download).
+"""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -8,9 +12,21 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from correspondence import views as correspondence_views
+from correspondence.admin_pages import PageTypesUsageWithoutCases
 from intranet import presence
 
 urlpatterns = [
+    # In front of Wagtail's own: the page types report without cases (admin_pages).
+    path(
+        "admin/reports/page-types-usage/",
+        PageTypesUsageWithoutCases.as_view(),
+        name="page_types_usage_without_cases",
+    ),
+    path(
+        "admin/reports/page-types-usage/results/",
+        PageTypesUsageWithoutCases.as_view(results_only=True),
+        name="page_types_usage_without_cases_results",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(
@@ -31,9 +47,7 @@ urlpatterns = [
     path("work/", include("workflow.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
 urlpatterns += [path("", include(wagtail_urls))]
+
+# 403 and 404 are Django's views rendering templates/403.html and 404.html.
+handler500 = "intranet.error_views.server_error"

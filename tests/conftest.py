@@ -16,6 +16,16 @@ from intranet.models import IntranetHomePage, UserProfile
 pytest_plugins = ["tests.support.smtp"]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``postgresql`` prove what only PostgreSQL does (row locks, its plans):
+    skipped, with their reason, when the suite runs on the demo's SQLite."""
+    from django.conf import settings
+
+    marker = item.get_closest_marker("postgresql")
+    if marker and "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip(marker.kwargs.get("reason") or "PostgreSQL only")
+
+
 @pytest.fixture
 def home(db: None) -> IntranetHomePage:
     return home_page_ensure()

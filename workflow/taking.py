@@ -1,8 +1,12 @@
 """Take next: the oldest untaken case of the operator's highest-priority pool that has one.
 
-Concurrency is settled by PostgreSQL: the candidate row is locked with
+On PostgreSQL, concurrency is settled by the candidate row's lock, taken with
 FOR UPDATE SKIP LOCKED, so two operators pressing the button at once get two
-different cases and nobody waits on a row someone else is taking.
+different cases and nobody waits on a row someone else is taking. SQLite (the demo)
+has neither row locks nor that statement: there a take is a transaction that picks the
+candidate and claims it with a compare-and-set UPDATE (still new, still unassigned);
+SQLite runs one writing transaction at a time, and a claim that finds the case gone
+picks again. Either way a case goes to exactly one operator.
 
 It is the hottest path of the product (every operator, all day), so a take is two
 statements: the user's pools with the WORK permission, then, pool by pool, one statement
@@ -18,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DEFERRED
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
@@ -92,6 +96,50 @@ def _take_in_pool(
     return None if row is None else _taken_case(row, user=user, now=now)
 
 
+# Picks that lose the race to another operator before SQLite gives up on the pool for this
+# press; with one writer at a time a loss needs a commit between the pick and the claim.
+_SQLITE_ATTEMPTS = 5
+
+
+def _take_in_pool_sqlite(
+    *, pool_id: int, urgency_first: bool, user: Any, now: datetime
+) -> CasePage | None:
+    """The same take as ``_take_sql`` for SQLite: pick, claim by compare-and-set, log."""
+    order = ["received_at", "page_ptr_id"]
+    if urgency_first:
+        order.insert(0, "-urgency")
+    untaken = CasePage.objects.filter(pool_id=pool_id, state=State.NEW, assignee_id__isnull=True)
+    for _attempt in range(_SQLITE_ATTEMPTS):
+        with transaction.atomic():
+            row = untaken.order_by(*order).values_list(*_PAGE_COLUMNS, *_CASE_COLUMNS).first()
+            if row is None:
+                return None
+            claimed = untaken.filter(pk=row[0]).update(
+                state=State.TAKEN, assignee_id=user.pk, taken_at=now, touched_at=now
+            )
+            if claimed:
+                _take_log(case_id=row[0], title=row[1], user=user, now=now)
+                return _taken_case(row, user=user, now=now)
+    return None
+
+
+def _take_log(*, case_id: int, title: str, user: Any, now: datetime) -> None:
+    # bulk_create: the entry ``log()`` makes, without the validation queries of its save().
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(
+                content_type=ContentType.objects.get_for_model(CasePage),
+                label=title,
+                action=TAKE_ACTION,
+                data={"by": "take_next"},
+                timestamp=now,
+                user_id=user.pk,
+                page_id=case_id,
+            )
+        ]
+    )
+
+
 def case_take_next(*, user: Any) -> CasePage | None:
     """Hands the user the next case, marks it taken and logs it; None when every pool is empty.
 
@@ -100,8 +148,9 @@ def case_take_next(*, user: Any) -> CasePage | None:
     title, url_path, number, pool, urgency and the taken fields; the rest loads on access.
     """
     now = timezone.now()
+    take = _take_in_pool if connection.vendor == "postgresql" else _take_in_pool_sqlite
     for pool_id, urgency_first in member_pools_with(user, WORK):
-        case = _take_in_pool(pool_id=pool_id, urgency_first=urgency_first, user=user, now=now)
+        case = take(pool_id=pool_id, urgency_first=urgency_first, user=user, now=now)
         if case is not None:
             return case
     return None

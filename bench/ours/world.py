@@ -52,7 +52,7 @@ def world_build() -> PoolPage:
             "imap_port": config.IMAP_PORT,
             "imap_security": Mailbox.Security.NONE,
             "imap_user": config.OURS_IMAP_USER,
-            "imap_secret_env": "BENCH_IMAP_SECRET",
+            "imap_secret_env": "CORRISPONDENZA_MAILBOX_BENCH_IMAP",
             "after_processing": Mailbox.AfterProcessing.LEAVE,
             "start_from": Mailbox.StartFrom.ALL,
         },

@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from correspondence.reading import style_clean
+
 # Single-byte charsets tried, in order of preference, when the declared one fails:
 # the back office reads Italian, English, Polish and Romanian mail.
 _FALLBACK_CHARSETS = ("cp1252", "iso-8859-2", "cp1250")
@@ -230,8 +232,14 @@ def sanitise_html(html: str) -> str:
 
     ``cid:`` URLs are kept so inline images can be served from the stored
     attachments; ``style`` attributes survive with a short list of harmless
-    properties because mail layout depends on them.
+    properties, with plain values only (``reading.style_clean``), because mail layout
+    depends on them. Remote images are kept here, as the sender wrote them: the
+    reader decides whether to load them (``reading.html_for_reading``).
     """
+
+    def keep(element: str, attribute: str, value: str) -> str | None:
+        return (style_clean(value) or None) if attribute == "style" else value
+
     attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
     attributes["*"] = {"style", "dir", "lang", "title"}
     return nh3.clean(
@@ -240,6 +248,7 @@ def sanitise_html(html: str) -> str:
         url_schemes={"http", "https", "mailto", "tel", "cid"},
         clean_content_tags={"script", "style", "title", "head"},
         filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
+        attribute_filter=keep,
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()

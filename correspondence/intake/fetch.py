@@ -1,20 +1,30 @@
-"""Fetching a mailbox: one worker at a time (a lease), every message through the pipeline."""
+"""Fetching a mailbox: one reader at a time (``lease``), every message through the pipeline."""
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.db.models import Q
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.intake.lease import (
+    Claim,
+    connection_reset,
+    mailbox_holder_hung,
+    mailbox_lease_acquire,
+    mailbox_lease_release,
+    mailbox_lease_renew,
+)
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(minutes=15)
+# How long a fetch that lost the database waits for it to record why, before giving up.
+RECORD_PATIENCE = timedelta(seconds=20)
 
 
 @dataclass
@@ -27,60 +37,94 @@ class FetchSummary:
         self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
 
 
-def mailbox_lease_acquire(*, mailbox_id: int) -> Mailbox:
-    """Takes the mailbox for this worker; raises MailboxBusy while another holds it.
-
-    A lease rather than a lock held open: a worker killed mid-batch frees the
-    mailbox when its lease runs out.
-    """
-    now = timezone.now()
-    taken = (
-        Mailbox.objects.filter(pk=mailbox_id, active=True)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + LEASE)
-    )
-    if not taken:
-        raise MailboxBusy(f"mailbox {mailbox_id} is inactive or being read by another worker")
-    return Mailbox.objects.get(pk=mailbox_id)
-
-
-def mailbox_lease_release(*, mailbox: Mailbox) -> None:
-    Mailbox.objects.filter(pk=mailbox.pk).update(locked_until=None)
-
-
 def mailbox_fetch(*, mailbox_id: int) -> FetchSummary:
-    """Reads every new message of the mailbox; records the last success or error."""
-    mailbox = mailbox_lease_acquire(mailbox_id=mailbox_id)
+    """Reads every new message of the mailbox; records the last success or error.
+
+    Raises MailboxBusy while another reader holds the mailbox (or it is inactive),
+    MailboxUnavailable when the server fails us, and the database's OperationalError or
+    InterfaceError when the database fails mid-fetch: then the broken connection is
+    dropped, the claim with it, and the error is recorded on the mailbox as soon as the
+    database answers again, so that the next fetch resumes where this one stopped.
+    """
     try:
-        summary = _fetch_by_protocol(mailbox)
-    except MailboxUnavailable as exc:
-        _record_error(mailbox, str(exc))
+        claim = _claim(mailbox_id)
+        try:
+            mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).first()
+            if mailbox is None:
+                raise MailboxBusy(f"mailbox {mailbox_id} is inactive")
+            return _fetch_recorded(mailbox, claim)
+        finally:
+            mailbox_lease_release(claim=claim)
+    except (OperationalError, InterfaceError) as exc:
+        connection_reset()
+        _database_error_record(mailbox_id, exc)
         raise
-    else:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            last_success_at=timezone.now(), failing_since=None, last_error=""
-        )
-        return summary
-    finally:
-        mailbox_lease_release(mailbox=mailbox)
 
 
-def _fetch_by_protocol(mailbox: Mailbox) -> FetchSummary:
+def _claim(mailbox_id: int) -> Claim:
+    """The mailbox claimed; when another reader holds it and hangs, that is recorded."""
+    try:
+        return mailbox_lease_acquire(mailbox_id=mailbox_id)
+    except MailboxBusy:
+        hung = mailbox_holder_hung(mailbox_id=mailbox_id)
+        if hung:
+            _record_error(mailbox_id, hung)
+        raise
+
+
+def _fetch_recorded(mailbox: Mailbox, claim: Claim) -> FetchSummary:
+    try:
+        summary = _fetch_by_protocol(mailbox, claim)
+    except MailboxUnavailable as exc:
+        _record_error(mailbox.pk, str(exc))
+        raise
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_success_at=timezone.now(), failing_since=None, last_error=""
+    )
+    return summary
+
+
+def _fetch_by_protocol(mailbox: Mailbox, claim: Claim) -> FetchSummary:
     if mailbox.protocol == Mailbox.Protocol.DIRECTORY:
-        return directory_fetch(mailbox=mailbox)
-    from correspondence.intake.imap import imap_fetch
+        return directory_fetch(mailbox=mailbox, claim=claim)
+    from correspondence.intake.imap import FetchProgress, imap_fetch
 
-    return imap_fetch(mailbox=mailbox)
+    # Each filed message renews a row lease (a no-op for an advisory lock).
+    renew = FetchProgress(on_result=lambda _result: mailbox_lease_renew(claim=claim))
+    return imap_fetch(mailbox=mailbox, progress=renew)
 
 
-def _record_error(mailbox: Mailbox, error: str) -> None:
+def _record_error(mailbox_id: int, error: str) -> None:
     now = timezone.now()
-    logger.warning("mailbox %s: %s", mailbox.slug, error)
-    Mailbox.objects.filter(pk=mailbox.pk).update(last_error=error, last_error_at=now)
-    Mailbox.objects.filter(pk=mailbox.pk, failing_since__isnull=True).update(failing_since=now)
+    logger.warning("mailbox %s: %s", mailbox_id, error)
+    Mailbox.objects.filter(pk=mailbox_id).update(last_error=error, last_error_at=now)
+    Mailbox.objects.filter(pk=mailbox_id, failing_since__isnull=True).update(failing_since=now)
 
 
-def directory_fetch(*, mailbox: Mailbox) -> FetchSummary:
+def _database_error_record(mailbox_id: int, exc: Exception) -> None:
+    """Records a database failure on the mailbox, waiting a little for the database to return.
+
+    Gives up quietly (logged) after RECORD_PATIENCE: the caller re-raises the failure
+    and retries the fetch later, which records it then if it persists.
+    """
+    error = f"the database failed during the fetch: {str(exc).strip() or type(exc).__name__}"
+    logger.warning("mailbox %s: %s", mailbox_id, error)
+    deadline = time.monotonic() + RECORD_PATIENCE.total_seconds()
+    delay = 0.2
+    while True:
+        try:
+            _record_error(mailbox_id, error[:2000])
+            return
+        except (OperationalError, InterfaceError):
+            connection_reset()
+            if time.monotonic() + delay > deadline:
+                logger.warning("mailbox %s: could not record the error yet", mailbox_id)
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSummary:
     """Reads the .eml files of a local folder, oldest name first, moving each when filed.
 
     The file moves only after its transaction committed; a crash in between leaves it
@@ -95,4 +139,6 @@ def directory_fetch(*, mailbox: Mailbox) -> FetchSummary:
     for path in sorted(folder.glob("*.eml")):
         summary.add(message_ingest(mailbox=mailbox, raw=path.read_bytes()))
         shutil.move(path, done / path.name)
+        if claim is not None:
+            mailbox_lease_renew(claim=claim)
     return summary

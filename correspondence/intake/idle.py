@@ -2,9 +2,10 @@
 
 A watcher keeps one connection per mailbox in IDLE (or, where the server's CAPABILITY
 lacks IDLE, wakes every few seconds) and on new mail runs the ordinary ``mailbox_fetch``.
-The fetch's lease keeps reading to one worker at a time, so the watchers run safely
-alongside Celery beat's ``mailboxes_poll_task``, which stays on as the fallback: a
-mailbox whose watcher is down is still read every few seconds, only less promptly.
+The fetch's claim (``lease``) keeps reading to one worker at a time, so the watchers
+run safely alongside Celery beat's ``mailboxes_poll_task``, which stays on as the
+fallback: a mailbox whose watcher is down is still read every few seconds, only less
+promptly. A lost database connection pauses the watcher at most a few seconds.
 """
 
 import logging
@@ -19,10 +20,11 @@ from imapclient import IMAPClient
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.fetch import mailbox_fetch
-from correspondence.intake.imap import imap_errors, imap_session
+from correspondence.mailserver import imap_errors, imap_session
 from correspondence.models import Mailbox
 
 logger = logging.getLogger(__name__)
+DATABASE_BACKOFF_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,12 @@ class MailboxWatcher:
     def _pause(self, error: Exception) -> None:
         self.idling.clear()
         logger.warning("watching mailbox %s: %s", self.mailbox_id, error)
+        wait = self._backoff
         if not isinstance(error, MailboxUnavailable):
             connections.close_all()  # a broken connection is replaced on next use
-        self.stop.wait(self._backoff)
+            # A database restart lasts seconds: never wait long for it to come back.
+            wait = min(wait, DATABASE_BACKOFF_MAX_SECONDS)
+        self.stop.wait(wait)
         self._backoff = backoff_next(self._backoff, self.timings)
 
     def _mailbox(self) -> Mailbox | None:

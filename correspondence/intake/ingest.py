@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 
 from correspondence.intake.filing import IncomingMessage, IngestResult, Parsed, batch_file
 from correspondence.intake.parsing import MessageTooLarge, UnparseableMessage
@@ -43,13 +43,16 @@ def messages_ingest(*, mailbox: Mailbox, messages: Sequence[IncomingMessage]) ->
 
     If the batch fails as a whole, it is rolled back and each message is filed again
     alone: a message the database refuses is quarantined there and the others go
-    through; a broken system raises there.
+    through. A broken database (its connection lost) raises at once: filing one by one
+    on a dead connection could only fail again.
     """
     parsed = [_parse(item) for item in messages]
     if len(parsed) > 1:
         try:
             with transaction.atomic():
                 return batch_file(mailbox=mailbox, batch=parsed)
+        except (OperationalError, InterfaceError):
+            raise
         except Exception:  # not swallowed: every message is filed again below
             logger.warning(
                 "mailbox %s: a batch of %d messages failed, filing them one by one",

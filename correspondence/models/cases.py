@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 from workflow import transitions
 
 
@@ -37,7 +37,7 @@ class Urgency(models.IntegerChoices):
     URGENT = 3, _("Urgent")
 
 
-class CasePage(StaffOnlyPageMixin, Page):
+class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """A case. Its state changes only through workflow services and the transition table.
 
     Listings query the indexed columns below, never tree paths; the pool is denormalised
@@ -151,6 +151,14 @@ class CasePage(StaffOnlyPageMixin, Page):
             ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             models.Index(fields=["received_at"], name="case_received"),
+            # A pool's list of open work, oldest first (its default order): the scan starts
+            # at the oldest open case instead of stepping over every closed one before it
+            # (EXPLAIN ANALYZE at 200,000 cases, 97% closed: 0.2 ms instead of 367 ms).
+            models.Index(
+                fields=["pool", "received_at"],
+                name="case_pool_open_received",
+                condition=models.Q(state__in=["new", "taken", "consultation", "awaiting_approval"]),
+            ),
             # Lists sorted "due soonest": without it the pool's open cases are all sorted.
             models.Index(fields=["due_at"], name="case_due"),
             # Take-next's order (oldest first, ties by id) straight off the index: no sort

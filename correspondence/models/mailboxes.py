@@ -1,17 +1,39 @@
 """Supervised mailboxes and the quarantine of messages that could not be processed."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from correspondence import secrets
+from correspondence.admin_forms import MailboxAdminForm
+
+
+def secret_env_validate(value: str) -> None:
+    """Refuses a variable that may not hold a mailbox secret (see secrets.env_name_problem)."""
+    if value and secrets.env_name_problem(value):
+        raise ValidationError(
+            _(
+                "Only a variable whose name starts with %(prefix)s (capital letters, digits "
+                "and _) may hold a mailbox password."
+            ),
+            params={"prefix": secrets.env_prefix()},
+            code="secret_env_prefix",
+        )
+
+
+_SECRET_ENV_HELP = _(
+    "Or the name of an environment variable of the server that holds the password; it "
+    "must start with the prefix the deployment set (CORRISPONDENZA_MAILBOX_ by default)."
+)
 
 
 class Mailbox(models.Model):
     """A mailbox read by intake (IMAP, or a local folder for the demo) and its SMTP for replies.
 
-    Secrets are never stored in clear: either the name of an environment variable, or
-    a value encrypted with the deployment's secrets key.
+    Secrets are never stored in clear: either typed in the admin and encrypted with the
+    deployment's secrets key (write-only), or the name of an environment variable that
+    carries the configured prefix.
     """
 
     class Kind(models.TextChoices):
@@ -64,7 +86,13 @@ class Mailbox(models.Model):
         _("IMAP security"), max_length=10, choices=Security, default=Security.TLS
     )
     imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
-    imap_secret_env = models.CharField(_("IMAP password variable"), max_length=100, blank=True)
+    imap_secret_env = models.CharField(
+        _("IMAP password variable"),
+        max_length=100,
+        blank=True,
+        validators=[secret_env_validate],
+        help_text=_SECRET_ENV_HELP,
+    )
     imap_secret_encrypted = models.TextField(blank=True, editable=False)
     imap_folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_processing = models.CharField(
@@ -76,13 +104,30 @@ class Mailbox(models.Model):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
 
+    sent_folder = models.CharField(
+        _("Sent folder"),
+        max_length=255,
+        blank=True,
+        default="Sent",
+        help_text=_(
+            "Where a copy of every mail sent from this mailbox is kept (IMAP mailboxes); "
+            "the outbox also looks there before it ever sends a mail again. Empty: no copy."
+        ),
+    )
+
     smtp_host = models.CharField(_("SMTP host"), max_length=255, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=465)
     smtp_security = models.CharField(
         _("SMTP security"), max_length=10, choices=Security, default=Security.TLS
     )
     smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
-    smtp_secret_env = models.CharField(_("SMTP password variable"), max_length=100, blank=True)
+    smtp_secret_env = models.CharField(
+        _("SMTP password variable"),
+        max_length=100,
+        blank=True,
+        validators=[secret_env_validate],
+        help_text=_SECRET_ENV_HELP,
+    )
     smtp_secret_encrypted = models.TextField(blank=True, editable=False)
 
     auto_reply = models.CharField(
@@ -96,12 +141,15 @@ class Mailbox(models.Model):
 
     uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
     last_uid = models.BigIntegerField(default=0, editable=False)
+    # The row lease of databases without advisory locks (SQLite): see intake.lease.
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_owner = models.CharField(max_length=100, blank=True, editable=False)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
 
+    base_form_class = MailboxAdminForm
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
@@ -114,7 +162,13 @@ class Mailbox(models.Model):
                 FieldRowPanel(
                     [FieldPanel("imap_host"), FieldPanel("imap_port"), FieldPanel("imap_security")]
                 ),
-                FieldRowPanel([FieldPanel("imap_user"), FieldPanel("imap_secret_env")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("imap_user"),
+                        FieldPanel("imap_password"),
+                        FieldPanel("imap_secret_env"),
+                    ]
+                ),
                 FieldRowPanel(
                     [
                         FieldPanel("imap_folder"),
@@ -131,7 +185,14 @@ class Mailbox(models.Model):
                 FieldRowPanel(
                     [FieldPanel("smtp_host"), FieldPanel("smtp_port"), FieldPanel("smtp_security")]
                 ),
-                FieldRowPanel([FieldPanel("smtp_user"), FieldPanel("smtp_secret_env")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("smtp_user"),
+                        FieldPanel("smtp_password"),
+                        FieldPanel("smtp_secret_env"),
+                    ]
+                ),
+                FieldPanel("sent_folder"),
             ],
             heading=_("Sending (SMTP)"),
         ),

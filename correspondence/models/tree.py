@@ -7,7 +7,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
-from intranet.pages import StaffOnlyPageMixin
+from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
 
 
 class PoolPage(StaffOnlyPageMixin, Page):
@@ -101,7 +101,7 @@ class PoolPage(StaffOnlyPageMixin, Page):
         return [a.strip().lower() for a in self.addresses.splitlines() if a.strip()]
 
 
-class YearPage(StaffOnlyPageMixin, Page):
+class YearPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one year, so no parent grows without bound."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -114,7 +114,7 @@ class YearPage(StaffOnlyPageMixin, Page):
         verbose_name = _("year")
 
 
-class MonthPage(StaffOnlyPageMixin, Page):
+class MonthPage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     """Holds one pool's cases of one month."""
 
     year = models.PositiveSmallIntegerField(_("year"))

@@ -9,7 +9,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -133,9 +132,8 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
     outgoing = OutgoingMail.objects.bulk_create(
         [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
     )
-    # robust: a broker that is down must not undo the committed action; the sweep retries.
-    send = partial(outgoing_queued.send, sender=OutgoingMail, outgoing_ids=[o.pk for o in outgoing])
-    transaction.on_commit(send, robust=True)
+    ids = [o.pk for o in outgoing]
+    transaction.on_commit(lambda: _queued_announce(ids))
     return outgoing
 
 
@@ -156,6 +154,21 @@ def _outgoing_new(mail: Queued, message: Message) -> OutgoingMail:
     # The same content-addressed file as the timeline row: stored once.
     outgoing.raw.name = message.raw.name
     return outgoing
+
+
+def _queued_announce(outgoing_ids: list[int]) -> None:
+    """Signals ``outgoing_queued`` after the commit. A receiver that fails (the broker down
+    or missing) is logged and never reaches the committed action: the retry sweep
+    (``outbox_retry_task``) sends the mail once its first retry is due."""
+    for _receiver, result in outgoing_queued.send_robust(
+        sender=OutgoingMail, outgoing_ids=outgoing_ids
+    ):
+        if isinstance(result, Exception):
+            logger.warning(
+                "could not enqueue outgoing mail %s (%r); the retry sweep will send them",
+                outgoing_ids,
+                result,
+            )
 
 
 def _message_new(mail: Queued, raw: bytes) -> Message:

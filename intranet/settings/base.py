@@ -1,6 +1,7 @@
 """Settings shared by every environment; every deployment value comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "guardian",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -45,16 +47,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "intranet.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "intranet.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "intranet.middleware.UserLanguageMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "intranet.urls"
@@ -72,10 +79,27 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "intranet.context_processors.staff_menu",
+                "correspondence.context_processors.outbox_status",
             ],
         },
     },
 ]
+
+
+def sqlite_database(path: Path) -> dict[str, object]:
+    """The demo's SQLite configuration: a web server, a worker and beat share one file, so
+    wait for locks instead of failing, and let readers proceed while one process writes."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
 
 DATABASES = {
     "default": dj_database_url.config(
@@ -83,18 +107,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The demo runs a web server, a worker and beat on one SQLite file: wait for locks
-    # instead of failing, and let readers proceed while one process writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    DATABASES["default"] = {
+        **DATABASES["default"],
+        **sqlite_database(Path(DATABASES["default"]["NAME"])),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # First: refuses a locked-out user or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    # Django's model backend, less the demo users where the settings forbid them.
+    "intranet.auth.StaffBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; staff always log in.
@@ -103,6 +126,59 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/login/"
+
+# Password guessing (django-axes), on /login/ and /admin/login/ alike: after
+# CORRISPONDENZA_LOGIN_FAILURE_LIMIT wrong passwords in a row for one user name, or from
+# one address, every attempt is refused, the right password included, for
+# CORRISPONDENZA_LOGIN_COOLOFF_MINUTES. A success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("CORRISPONDENZA_LOGIN_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(os.environ.get("CORRISPONDENZA_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "intranet.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "intranet.auth.client_address"
+AXES_VERBOSE = False
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
+CORRISPONDENZA_PROXY_COUNT = int(os.environ.get("CORRISPONDENZA_PROXY_COUNT", "0"))
+
+# Shared back-office PCs: a session ends after this many idle minutes, and when the
+# browser closes. Background refreshes of an open page do not count as activity.
+CORRISPONDENZA_SESSION_IDLE_MINUTES = int(
+    os.environ.get("CORRISPONDENZA_SESSION_IDLE_MINUTES", "30")
+)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(os.environ.get("CORRISPONDENZA_SESSION_MAX_HOURS", "12")) * 3600
+
+# Stored files may be served from an origin of their own (README, Security), e.g.
+# "https://files.corrispondenza.example": download links and inline images point there.
+CORRISPONDENZA_FILES_ORIGIN = os.environ.get("CORRISPONDENZA_FILES_ORIGIN", "").rstrip("/")
+
+# Content-Security-Policy (django-csp): no inline script anywhere, nothing remote.
+# The Wagtail admin gets its own, looser policy (see intranet.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        # Sanitised mail bodies keep plain layout styles (see correspondence.reading).
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *filter(None, [CORRISPONDENZA_FILES_ORIGIN])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "midi=(), display-capture=()"
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -131,6 +207,10 @@ STORAGES = {
 
 WAGTAIL_SITE_NAME = "Corrispondenza"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The intranet never asks the internet: no check for new Wagtail releases from browsers.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from Gravatar: they would tell a third party every admin user's address.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 # A reply approved in its workflow is published and sent (workflow.approval); pages as usual.
@@ -145,6 +225,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "corrispondenza@localh
 # Key used to encrypt mailbox secrets stored in the database (Fernet, urlsafe base64, 32 bytes).
 # Without it, secrets are derived from SECRET_KEY; production requires it explicitly.
 CORRISPONDENZA_SECRETS_KEY = os.environ.get("CORRISPONDENZA_SECRETS_KEY", "")
+# A mailbox password read from the environment comes only from a variable with this prefix.
+CORRISPONDENZA_MAILBOX_ENV_PREFIX = os.environ.get(
+    "CORRISPONDENZA_MAILBOX_ENV_PREFIX", "CORRISPONDENZA_MAILBOX_"
+)
 
 # Celery: one app, separate queues for intake, outbox and periodic work.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

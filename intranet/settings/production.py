@@ -23,7 +23,8 @@ DEBUG = False
 # Shared by every process: alert bookkeeping, sessions' cache-backed bits, throttles.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down is a cache miss there, not an error page (intranet/cache.py).
+        "BACKEND": "intranet.cache.TolerantRedisCache",
         "LOCATION": os.environ.get("CACHE_URL", CELERY_BROKER_URL),
     }
 }
@@ -34,6 +35,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
+# With stored files on a host of their own, the (HttpOnly) session cookie must reach it:
+# e.g. ".corrispondenza.example". The CSRF cookie stays on the main host.
+SESSION_COOKIE_DOMAIN = os.environ.get("DJANGO_SESSION_COOKIE_DOMAIN") or None
 CSRF_COOKIE_SECURE = True
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

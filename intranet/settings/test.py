@@ -16,6 +16,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = tempfile.mkdtemp(prefix="corrispondenza-test-media-")
+# Processes a test starts (workers, watchers) share its media folder through this variable.
+MEDIA_ROOT = os.environ.get("CORRISPONDENZA_TEST_MEDIA_ROOT") or tempfile.mkdtemp(
+    prefix="corrispondenza-test-media-"
+)
 # Tests assert the English source texts; tests/intranet/test_languages.py checks the others.
 LANGUAGE_CODE = "en"
+# Django's test client logs in without a request, which django-axes refuses; the
+# throttling tests (tests/intranet/test_login_security.py) switch it back on.
+AXES_ENABLED = False

@@ -102,3 +102,25 @@ def test_the_pool_list_pages_without_counting(
     assert "page=2" in first and "page=0" not in first
     second = client.get(sinistri.url, {"page": "2"}).content.decode()
     assert "page=1" in second and "page=3" not in second
+
+
+def test_words_of_the_demo_messages_bodies_and_subjects_on_either_database(
+    world: dict, folder_mailbox: Mailbox
+) -> None:
+    """The demo's words: "incrocio" is only in the body of the first Sinistri message."""
+    demo = CORPUS.parent / "demo" / "mail" / "sinistri"
+    cases = {
+        path.name: message_ingest(mailbox=folder_mailbox, raw=path.read_bytes()).case
+        for path in sorted(demo.glob("*.eml"))
+    }
+    client = world["client"]
+
+    def found(q: str) -> set[str]:
+        body = client.get("/search/", {"q": q}).content.decode()
+        return {name for name, case in cases.items() if case.number in body}
+
+    assert found("incrocio") == {"01-incidente-torino.eml"}
+    assert found("incroc corso") == {"01-incidente-torino.eml"}  # prefixes, every word
+    assert found("ZGŁOSZENIE") == {"02-szkoda-krakow.eml"}  # any case, any alphabet
+    assert found("daună cluj") == {"03-dauna-cluj.eml"}
+    assert found("incrocio cluj") == set()

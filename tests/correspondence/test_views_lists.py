@@ -207,3 +207,40 @@ def test_the_home_page_counts_each_pools_work_up_to_a_cap(
     sinistri_card = body.split(sinistri.title, 1)[1].split("</li>", 1)[0]
     assert '<span><span class="count">3</span> new</span>' in sinistri_card
     assert '<span><span class="count">4</span> open</span>' in sinistri_card
+
+
+def test_an_operators_lists_start_with_the_work_that_waited_longest(
+    op: User, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    newest = make_case(sinistri, subject="Ultimo", when=t0 + timedelta(days=2))
+    oldest = make_case(sinistri, subject="Primo", when=t0)
+    middle = make_case(sinistri, subject="Secondo", when=t0 + timedelta(days=1))
+    client = _client(op)
+    body = client.get(sinistri.url).content.decode()
+    assert list(_rows(body)) == [oldest.number, middle.number, newest.number]
+    assert '<option value="received" selected>' in body
+    # Search across every state keeps the newest first.
+    found = client.get("/search/", {"q": sinistri.code}).content.decode()
+    assert list(_rows(found)) == [newest.number, middle.number, oldest.number]
+    # "Assigned to me" on the home page: due soonest first.
+    for case in (newest, oldest, middle):
+        case_take(case_id=case.pk, user=op)
+    home = client.get("/").content.decode()
+    assert list(_rows(home)) == [oldest.number, middle.number, newest.number]
+
+
+def test_the_home_page_lists_an_operators_pools_in_their_priority_order(
+    sinistri: PoolPage,
+    pagamenti: PoolPage,
+    make_operator: Callable[..., User],
+) -> None:
+    def titles(user: User) -> list[str]:
+        body = _client(user).get("/").content.decode()
+        return re.findall(r'<li class="card">\s*<a href="[^"]+"><strong>([^<]+)</strong>', body)
+
+    # Alphabetical order would put Pagamenti first.
+    assert titles(make_operator("first", sinistri, pagamenti)) == ["Sinistri", "Pagamenti"]
+    assert titles(make_operator("second", pagamenti, sinistri)) == ["Pagamenti", "Sinistri"]
+    manager = User.objects.create_superuser("boss")  # sees every pool, member of none
+    assert titles(manager) == ["Pagamenti", "Sinistri"]

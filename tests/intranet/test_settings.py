@@ -52,3 +52,29 @@ def test_production_refuses_demo_users() -> None:
     result = _manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "do not allow demo users" in result.stderr
+
+
+@pytest.mark.parametrize(("debug", "expected"), [(None, "False"), ("1", "True")])
+def test_the_demo_runs_without_debug_unless_a_developer_asks(
+    debug: str | None, expected: str, tmp_path: object
+) -> None:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "intranet.settings.dev",
+        "CORRISPONDENZA_DATA_DIR": str(tmp_path),
+        "PORT": "8123",
+    }
+    if debug:
+        env["DJANGO_DEBUG"] = debug
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.WAGTAILADMIN_BASE_URL, s.WHITENOISE_USE_FINDERS)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == [expected, "http://127.0.0.1:8123", "True"], result.stderr

@@ -1,9 +1,12 @@
 """Runs .eml files through exactly the intake pipeline, as if fetched from a mailbox.
 
-Prints one JSON object per file on its own line (see `intake_report`).
+Prints one JSON object per file on its own line (see `intake_report`), always: a file
+that could not be filed gets a line with the outcome "error" and the reason, the other
+files go on, and the command then exits with an error.
 """
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from correspondence.intake.ingest import IngestResult, message_ingest
 from correspondence.models import Mailbox
 
 TEXT_LIMIT = 2000
+logger = logging.getLogger(__name__)
 
 
 def eml_paths(paths: list[str]) -> list[Path]:
@@ -71,7 +75,15 @@ class Command(BaseCommand):
         if mailbox is None:
             slugs = ", ".join(Mailbox.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"no mailbox {options['mailbox']!r} (known: {slugs})")
-        for path in eml_paths(options["paths"]):
-            result = message_ingest(mailbox=mailbox, raw=path.read_bytes())
-            line = json.dumps(intake_report(path, result), ensure_ascii=False)
-            self.stdout.write(line)
+        paths = eml_paths(options["paths"])
+        failed = 0
+        for path in paths:
+            try:
+                report = intake_report(path, message_ingest(mailbox=mailbox, raw=path.read_bytes()))
+            except Exception as exc:  # reported on the file's own line, then the exit code
+                logger.exception("%s could not be filed", path)
+                report = {"file": str(path), "outcome": "error", "reason": f"{exc!r}"}
+                failed += 1
+            self.stdout.write(json.dumps(report, ensure_ascii=False))
+        if failed:
+            raise CommandError(f"{failed} of {len(paths)} files could not be filed")

@@ -1,17 +1,20 @@
 """``manage.py mailbox_import``: a long import of one IMAP mailbox, with a progress bar."""
 
-import time
 from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from tqdm import tqdm
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
-from correspondence.intake.fetch import LEASE, mailbox_lease_acquire, mailbox_lease_release
 from correspondence.intake.imap import FetchProgress, imap_fetch
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.lease import (
+    Claim,
+    mailbox_lease_acquire,
+    mailbox_lease_release,
+    mailbox_lease_renew,
+)
 from correspondence.models import Mailbox
 
 
@@ -31,15 +34,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         mailbox = self._mailbox(options["mailbox"])
         try:
-            mailbox = mailbox_lease_acquire(mailbox_id=mailbox.pk)
+            claim = mailbox_lease_acquire(mailbox_id=mailbox.pk)
         except MailboxBusy as exc:
             raise CommandError(f"{exc}; try again in a moment") from exc
         try:
-            outcomes = self._import(mailbox, options["since"], options["batch_size"])
-        except MailboxUnavailable as exc:
+            mailbox.refresh_from_db()  # its position, as of the claim
+            outcomes = self._import(mailbox, claim, options["since"], options["batch_size"])
+        except (MailboxUnavailable, MailboxBusy) as exc:
             raise CommandError(str(exc)) from exc
         finally:
-            mailbox_lease_release(mailbox=mailbox)
+            mailbox_lease_release(claim=claim)
         for outcome, count in sorted(outcomes.items()):
             self.stdout.write(f"{outcome}: {count}")
         self.stdout.write(f"total: {sum(outcomes.values())}")
@@ -50,14 +54,15 @@ class Command(BaseCommand):
             raise CommandError(f"there is no IMAP mailbox {slug}")
         return mailbox
 
-    def _import(self, mailbox: Mailbox, since: date | None, batch_size: int) -> dict[str, int]:
-        lease = _LeaseKeeper(mailbox)
+    def _import(
+        self, mailbox: Mailbox, claim: Claim, since: date | None, batch_size: int
+    ) -> dict[str, int]:
         with tqdm(desc=mailbox.slug, unit="msg", dynamic_ncols=True) as bar:
 
             def on_result(result: IngestResult) -> None:
                 bar.update(1)
                 bar.set_postfix_str(result.outcome, refresh=False)
-                lease.renew()
+                mailbox_lease_renew(claim=claim)
 
             progress = FetchProgress(
                 on_total=lambda total: bar.reset(total=total), on_result=on_result
@@ -66,17 +71,3 @@ class Command(BaseCommand):
                 mailbox=mailbox, batch_size=batch_size, since=since, progress=progress
             )
         return summary.outcomes
-
-
-class _LeaseKeeper:
-    """Keeps the mailbox's lease alive through an import longer than the lease."""
-
-    def __init__(self, mailbox: Mailbox) -> None:
-        self.mailbox = mailbox
-        self.renewed = time.monotonic()
-
-    def renew(self) -> None:
-        if time.monotonic() - self.renewed < LEASE.total_seconds() / 3:
-            return
-        Mailbox.objects.filter(pk=self.mailbox.pk).update(locked_until=timezone.now() + LEASE)
-        self.renewed = time.monotonic()

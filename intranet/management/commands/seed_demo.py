@@ -24,6 +24,7 @@ from correspondence.models import (
     QuickReply,
     ResolutionType,
 )
+from intranet.auth import DEMO_GROUP
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             *Permission.objects.filter(
                 content_type__app_label__in=["correspondence", "wagtailadmin"],
                 codename__regex=r"^(access_admin|(add|change|delete|view)_"
-                r"(mailbox|department|category|question|resolutiontype))$",
+                r"(mailbox|department|category|question|resolutiontype|quickreply))$",
             )
         )
 
@@ -145,6 +146,7 @@ class Command(BaseCommand):
                     is_superuser=extra.get("is_superuser", False),
                     is_staff=extra.get("is_staff", False),
                 )
+            user.groups.add(Group.objects.get_or_create(name=DEMO_GROUP)[0])
             UserProfile.objects.get_or_create(
                 user=user,
                 defaults={

@@ -5,7 +5,11 @@
   const names = document.getElementById("collision-names");
   async function refresh() {
     try {
-      const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+      const response = await fetch(box.dataset.url, {
+        credentials: "same-origin",
+        // Not the reader's activity: an open page must not keep an idle session alive.
+        headers: { "X-Corrispondenza-Background": "1" },
+      });
       if (!response.ok) return;
       const data = await response.json();
       names.textContent = data.others.join(", ");

@@ -14,8 +14,10 @@ from imapclient import IMAPClient
 IMAP_HOST = os.environ.get("TEST_IMAP_HOST", "")
 IMAP_PORT = int(os.environ.get("TEST_IMAP_PORT", "10143"))
 IMAP_USERS = os.environ.get("TEST_IMAP_USERS", "").split()
-# The mailbox under test reads its password from this variable, as production does.
-PASSWORD_ENV = "TEST_IMAP_PASSWORD"
+# The mailbox under test reads its password from a prefixed variable, as production does.
+PASSWORD_ENV = "CORRISPONDENZA_MAILBOX_TEST_IMAP"
+if os.environ.get("TEST_IMAP_PASSWORD"):
+    os.environ.setdefault(PASSWORD_ENV, os.environ["TEST_IMAP_PASSWORD"])
 
 needs_imap = pytest.mark.skipif(
     not (IMAP_HOST and IMAP_USERS and os.environ.get(PASSWORD_ENV)),

@@ -354,12 +354,22 @@ def _from_an_unused_loopback_address() -> Callable[..., socket.socket]:
     return connect
 
 
+WRONG_ENV = "CORRISPONDENZA_MAILBOX_WRONG"
+UNSET_ENV = "CORRISPONDENZA_MAILBOX_UNSET"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"imap_secret_env": "WRONG_IMAP_PASSWORD"}, r"login as {user} failed: \[AUTHENTICATION"),
-        ({"imap_secret_env": "UNSET_IMAP_PASSWORD"}, "UNSET_IMAP_PASSWORD is not set"),
+        (
+            {"imap_secret_env": "CORRISPONDENZA_MAILBOX_WRONG"},
+            r"login as {user} failed: \[AUTHENTICATION",
+        ),
+        (
+            {"imap_secret_env": "CORRISPONDENZA_MAILBOX_UNSET"},
+            "CORRISPONDENZA_MAILBOX_UNSET is not set",
+        ),
         ({"imap_port": "free"}, "connecting failed: .*refused"),
     ],
     ids=["wrong password", "missing secret", "server down"],
@@ -371,8 +381,8 @@ def test_an_unreachable_server_is_a_clear_error_and_loses_nothing(
     change: dict[str, Any],
     reason: str,
 ) -> None:
-    monkeypatch.setenv("WRONG_IMAP_PASSWORD", "not-the-password")
-    monkeypatch.delenv("UNSET_IMAP_PASSWORD", raising=False)
+    monkeypatch.setenv(WRONG_ENV, "not-the-password")
+    monkeypatch.delenv("CORRISPONDENZA_MAILBOX_UNSET", raising=False)
     append(account, mail(1))
     broken = {k: _free_port() if v == "free" else v for k, v in change.items()}
     Mailbox.objects.filter(pk=imap_mailbox.pk).update(**broken)

@@ -48,3 +48,27 @@ def test_bad_arguments_are_clear_errors(folder_mailbox: Mailbox) -> None:
         _run("--mailbox", "nope", str(CORPUS))
     with pytest.raises(CommandError, match="no such file"):
         _run("--mailbox", "sinistri", "/nonexistent.eml")
+
+
+def test_a_file_that_fails_gets_its_line_and_the_others_go_on(
+    folder_mailbox: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from correspondence.management.commands import ingest_eml
+
+    real = ingest_eml.message_ingest
+    names = ("01-plain-utf8.eml", "02-iso-8859-2-polish.eml", "03-windows-1250-romanian.eml")
+    for name in names:
+        (tmp_path / name).write_bytes((CORPUS / name).read_bytes())
+
+    def broken_on_the_second(*, mailbox: Mailbox, raw: bytes) -> object:
+        if raw == (CORPUS / names[1]).read_bytes():
+            raise OSError("disk full")
+        return real(mailbox=mailbox, raw=raw)
+
+    monkeypatch.setattr(ingest_eml, "message_ingest", broken_on_the_second)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 of 3 files could not be filed"):
+        call_command("ingest_eml", "--mailbox", "sinistri", str(tmp_path), stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["outcome"] for line in lines] == ["created", "error", "created"]
+    assert lines[1]["file"].endswith(names[1]) and "disk full" in lines[1]["reason"]

@@ -1,0 +1,1 @@
+"""The fault storm: ``engine`` runs one, ``services`` breaks things, ``__main__`` runs long."""
