@@ -115,11 +115,12 @@ def _take_in_pool_sqlite(
             if row is None:
                 return None
             claimed = untaken.filter(pk=row[0]).update(
-                state=State.TAKEN, assignee_id=user.pk, taken_at=now, touched_at=now
+                state=TAKEN_BY_TAKE, assignee_id=user.pk, taken_at=now, touched_at=now
             )
             if claimed:
                 _take_log(case_id=row[0], title=row[1], user=user, now=now)
-                return _taken_case(row, user=user, now=now)
+                # The row was read before the claim: it carries the state the claim wrote.
+                return _taken_case((*row[:-1], TAKEN_BY_TAKE), user=user, now=now)
     return None
 
 

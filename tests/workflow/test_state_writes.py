@@ -21,9 +21,10 @@ SQL_ALLOWED = {"workflow/taking.py"}
 
 
 def _outbox_state(value: ast.expr) -> bool:
-    """``_State.SENT`` or ``OutgoingMail.State.SENT``: the outbox row's state, not a case's."""
+    """``_State.SENT`` or ``OutgoingMail.State.SENT``: the outbox row's state, not a case's;
+    or take-next's ``TAKEN_BY_TAKE``, the transition table's own target for a take."""
     text = ast.unparse(value)
-    return text.startswith(("_State.", "OutgoingMail.State."))
+    return text.startswith(("_State.", "OutgoingMail.State.")) or text == "TAKEN_BY_TAKE"
 
 
 def state_writes(source: str) -> list[str]:
