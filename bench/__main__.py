@@ -16,15 +16,18 @@ from typing import Any
 
 from bench import config
 from bench.context import Context
-from bench.measures import ingestion, lists, memory, pickup, take_next
+from bench.measures import board, ingest_files, ingestion, lists, memory, pickup, reports, take_next
 from bench.report import table
 
 MEASURES = {
     "ingestion": ingestion.run,
+    "ingest_files": ingest_files.run,
     "pickup": pickup.run,
     "lists": lists.run,
     "take_next": take_next.run,
+    "board": board.run,
     "memory": memory.run,
+    "reports": reports.run,
 }
 
 
@@ -34,6 +37,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--only", choices=list(MEASURES), action="append", help="run only this")
     parser.add_argument("--skip-1m", action="store_true", help="leave out lists at 1M cases")
     parser.add_argument("--out", default="", help="write the JSON results to this file")
+    parser.add_argument("--reports-size", type=int, default=0, help="cases of the reports' year")
     return parser.parse_args()
 
 
@@ -49,6 +53,8 @@ def main() -> int:
     sizes = config.QUICK if args.quick else config.FULL
     if args.skip_1m:
         sizes = replace(sizes, lists=tuple(s for s in sizes.lists if s < 1_000_000))
+    if args.reports_size:
+        sizes = replace(sizes, reports=args.reports_size)
     ctx = Context(sizes=sizes, quick=args.quick)
     header: dict[str, Any] = {
         "commit": _commit(),
@@ -64,7 +70,9 @@ def main() -> int:
             ctx.results[name] = MEASURES[name](ctx)
         except Exception as exc:  # reported in the results and the exit code, never hidden
             traceback.print_exc()
-            ctx.results[name] = {"error": str(exc)[-2000:]}
+            partial = ctx.results.get(name)
+            kept = partial if isinstance(partial, dict) else {}
+            ctx.results[name] = {**kept, "error": str(exc)[-2000:]}
             failed.append(name)
         print(
             f"[bench] {name} done in {time.perf_counter() - started:.0f}s",

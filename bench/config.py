@@ -21,6 +21,8 @@ PEER_VERSION = "2.6.1"  # django-helpdesk, the latest 2.x when the harness was w
 SEED = 20260601
 # Bump when the way list databases are built changes: cached databases are rebuilt.
 DATA_VERSION = 1
+# The same for the reports' database (bench/ours/reports.py).
+REPORTS_DATA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Sizes:
     peer_lists: int
     takes: int
     list_repeats: int
+    files: int = 2000  # ingest_eml over a folder, against the peer's local-folder import
+    reports: int = 3000
 
 
 FULL = Sizes(
@@ -42,8 +46,11 @@ FULL = Sizes(
     peer_lists=100_000,
     takes=5000,
     list_repeats=40,
+    reports=1_000_000,
 )
-QUICK = Sizes(ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8)
+QUICK = Sizes(
+    ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8, files=100
+)
 
 
 def database_url(name: str) -> str:

@@ -23,6 +23,19 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
         )
     )
     rows.append(("replies threaded", _fraction(ing, "ours"), _fraction(ing, "peer"), None))
+    files = results.get("ingest_files", {})
+    if files:
+        rows.append(
+            (
+                "ingest_eml of a folder, messages/s",
+                _get(files, "ours", "per_second"),
+                _get(files, "peer", "per_second"),
+                _get(files, "ratio"),
+            )
+        )
+        rows.append(
+            ("replies threaded (files)", _fraction(files, "ours"), _fraction(files, "peer"), None)
+        )
     pick = results.get("pickup", {})
     for mode in ("idle", "poll"):
         rows.append((f"pickup {mode} p50/p95 s", _pair(_get(pick, mode)), "n/a", None))
@@ -39,12 +52,47 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
                         _get(results, "lists", "ratio_p95", name) if side == "peer" else None,
                     )
                 )
+    for key, value in sorted(results.get("board", {}).items()):
+        if key.startswith("ours_"):
+            size = int(key.split("_")[1])
+            for name in ("board_figures", "board_page"):
+                rows.append(
+                    (f"{name} at {size:,} p50/p95 ms", _pair(_get(value, name, "ms")), "n/a", None)
+                )
     takes = _get(results, "take_next", "ours")
     if takes:
         rows.append(
             (
                 "take-next/s (16 operators), double-takes",
                 f"{takes.get('per_second')} / {takes.get('double_takes')}",
+                "n/a",
+                None,
+            )
+        )
+    rep = results.get("reports", {})
+    if rep.get("cases"):
+        size = f"{rep['cases']:,}"
+        rows.append(
+            (
+                f"year's report at {size} cases p50/max ms",
+                _pair_max(_get(rep, "report_ms")),
+                "n/a",
+                None,
+            )
+        )
+        rows.append(
+            (
+                f"year's report page at {size} cases p50/max ms",
+                _pair_max(_get(rep, "page_ms")),
+                "n/a",
+                None,
+            )
+        )
+        export = rep.get("export", {})
+        rows.append(
+            (
+                f"Excel of {export.get('cases_listed', 0):,} cases: s / peak RSS MB",
+                f"{export.get('seconds')} / {export.get('peak_rss_mb')}",
                 "n/a",
                 None,
             )
@@ -69,6 +117,12 @@ def _fraction(section: Any, side: str) -> str | None:
 def _pair(stats: Any) -> str | None:
     return (
         f"{stats['p50']} / {stats['p95']}" if isinstance(stats, dict) and "p50" in stats else None
+    )
+
+
+def _pair_max(stats: Any) -> str | None:
+    return (
+        f"{stats['p50']} / {stats['max']}" if isinstance(stats, dict) and "max" in stats else None
     )
 
 

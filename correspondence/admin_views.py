@@ -9,11 +9,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from correspondence.intake.ingest import IngestResult
+from correspondence.intake.probe import mailbox_connection_test
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
-from correspondence.models import QuarantinedMessage
+from correspondence.models import Mailbox, Message, PecTrustedCertificate, QuarantinedMessage
+from correspondence.services.pec_trust import pec_trust_import
 from correspondence.views import DOWNLOAD_POLICY
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
+MAILBOX_PERMISSION = "correspondence.change_mailbox"
+
+
+def mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Logs in to the mailbox's servers (POST) and shows what each one answered."""
+    if not request.user.has_perm(MAILBOX_PERMISSION):
+        raise PermissionDenied
+    mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    results = mailbox_connection_test(mailbox=mailbox) if request.method == "POST" else None
+    return TemplateResponse(
+        request,
+        "correspondence/admin/mailbox_test.html",
+        {"mailbox": mailbox, "results": results},
+    )
 
 
 def quarantine_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
@@ -48,6 +64,46 @@ def _report_retry(request: HttpRequest, result: IngestResult) -> None:
             request,
             _("The message was processed, without a case: %(reason)s") % {"reason": result.reason},
         )
+
+
+PEC_TRUST_PERMISSION = "correspondence.add_pectrustedcertificate"
+
+
+def pec_trust_import_view(request: HttpRequest) -> HttpResponse:
+    """Lists the PEC trust list and imports a file into it (a PEM bundle or AgID's XML)."""
+    if not request.user.has_perm(PEC_TRUST_PERMISSION):
+        raise PermissionDenied
+    upload = request.FILES.get("trust_list") if request.method == "POST" else None
+    if upload is not None:
+        try:
+            added = pec_trust_import(data=upload.read(), source=upload.name or "")
+        except ValueError as error:
+            messages.error(request, _("The file was not imported: %(error)s") % {"error": error})
+        else:
+            messages.success(
+                request, _("%(count)d new certificates added to the trust list.") % {"count": added}
+            )
+        return redirect("correspondence_pec_trust")
+    return TemplateResponse(
+        request,
+        "correspondence/admin/pec_trust.html",
+        {"certificates": PecTrustedCertificate.objects.all()},
+    )
+
+
+def unmatched_receipts_view(request: HttpRequest) -> HttpResponse:
+    """PEC receipts and bounces that certify no outgoing mail of ours, newest first:
+    nobody sees them on a case, so administrators see them here."""
+    if not request.user.has_perm(QUARANTINE_PERMISSION):
+        raise PermissionDenied
+    receipts = (
+        Message.objects.filter(kind=Message.Kind.RECEIPT, certifies__isnull=True)
+        .select_related("mailbox")
+        .order_by("-date")[:500]
+    )
+    return TemplateResponse(
+        request, "correspondence/admin/unmatched_receipts.html", {"receipts": receipts}
+    )
 
 
 QUARANTINE_VIEW_PERMISSION = "correspondence.view_quarantinedmessage"

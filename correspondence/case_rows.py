@@ -18,6 +18,7 @@ from django.utils.formats import get_format
 from django.utils.text import Truncator
 
 from correspondence.models import PoolPage, State
+from workflow.deadlines import lateness
 
 # What a row needs, for QuerySet.values(): nothing else is read.
 ROW_FIELDS = (
@@ -30,6 +31,8 @@ ROW_FIELDS = (
     "customer_email",
     "received_at",
     "due_at",
+    "deadline_at",
+    "warning_at",
     "state",
     "worked_at",
     "assignee__username",
@@ -59,6 +62,8 @@ class CaseRow:
     state_label: str
     assignee: str  # empty when nobody holds the case
     worked: bool = False  # marked as worked (LAVORATO)
+    lateness: str = ""  # "overdue", "soon" (about to be late) or ""
+    deadline: str = ""  # the next deadline pending, for the mark's text
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
     ``pools`` maps every pool id of the rows to its link.
     """
     labels = {value: str(label) for value, label in State.choices}
+    now = timezone.now()
     received = when_formatter(get_format("SHORT_DATETIME_FORMAT"))
     due = when_formatter(get_format("SHORT_DATE_FORMAT"))
     rows = []
@@ -158,6 +164,8 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 state_label=labels.get(row["state"], row["state"]),
                 assignee=_assignee(row),
                 worked=row["worked_at"] is not None,
+                lateness=lateness(now=now, due=row["deadline_at"], warning=row["warning_at"]),
+                deadline=received(row["deadline_at"]),
             )
         )
     return rows

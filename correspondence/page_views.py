@@ -7,9 +7,11 @@ through the selectors and services, and is registered by ``CorrespondenceConfig.
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from correspondence.models import CasePage, MonthPage, PoolPage, YearPage
 from correspondence.permissions import (
+    EXPORT,
     VIEW,
     may,
     require_case_visible,
@@ -18,6 +20,8 @@ from correspondence.permissions import (
 from correspondence.selectors import case_timeline, pool_case_list
 from correspondence.templatetags.mail_bodies import REMOTE_IMAGES_PARAM
 from intranet.pages import PageView, page_view_register
+from workflow.deadlines import lateness
+from workflow.history import case_history
 from workflow.selectors import case_panel
 from workflow.viewing import case_viewers_touch
 
@@ -50,9 +54,11 @@ def case_page_context(page: CasePage, request: HttpRequest) -> dict[str, Any]:
     """The case's timeline, the actions offered to this user, and who else has it open
     (opening the page records this user as a viewer)."""
     return {
-        "timeline": case_timeline(case=page),
+        "timeline": case_timeline(case=page, events=case_history(case=page)),
         "panel": case_panel(user=request.user, case=page),
         "others_viewing": case_viewers_touch(case=page, user=request.user),
+        "may_export": may(request.user, EXPORT, page.pool),
+        "lateness": lateness(now=timezone.now(), due=page.deadline_at, warning=page.warning_at),
     }
 
 

@@ -114,6 +114,28 @@ def member_pools_with(user: User, perm: str) -> list[tuple[int, bool]]:
         return [(pool_id, urgency_first) for pool_id, urgency_first in cursor.fetchall()]
 
 
+def held_anywhere(user: User, perms: tuple[str, ...]) -> set[str]:
+    """Which of these permissions the user holds in at least one pool, in one query (the
+    top bar asks on every page which menus to offer)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if getattr(user, "is_superuser", False):
+        return set(perms) if PoolPage.objects.exists() else set()
+    codenames = [_qualified(perm).split(".", 1)[1] for perm in perms]
+    marks = ", ".join(["%s"] * len(codenames))
+    sql = (
+        "SELECT a.codename FROM {user_perm} u JOIN {perm} a ON a.id = u.permission_id"
+        " WHERE u.user_id = %s AND a.content_type_id = %s AND a.codename IN ({marks})"
+        " UNION SELECT a.codename FROM {group_perm} g JOIN {perm} a ON a.id = g.permission_id"
+        " JOIN {user_groups} ug ON ug.group_id = g.group_id"
+        " WHERE ug.user_id = %s AND a.content_type_id = %s AND a.codename IN ({marks})"
+    ).format(marks=marks, **_tables())
+    content_type = ContentType.objects.get_for_model(PoolPage).pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, content_type, *codenames] * 2)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def may(user: User, perm: str, pool: PoolPage) -> bool:
     """Whether the user holds the permission in this pool."""
     if not user.is_authenticated or not user.is_active:

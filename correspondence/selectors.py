@@ -1,14 +1,14 @@
 """Reads of correspondence for the intranet pages; every one starts from the permissions."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
@@ -24,6 +24,7 @@ from correspondence.models import (
 )
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
 from correspondence.permissions import (
+    EXPORT,
     LEAD,
     VIEW,
     cases_visible_to,
@@ -31,10 +32,12 @@ from correspondence.permissions import (
     pools_for,
     substituted_by,
 )
+from correspondence.services.pec_trust import pec_certification, pec_trust_anchors
 from correspondence.services.search import words_filter
 from workflow.numbering import case_number_parse
 
 PAGING_PARAMS = ("page", "after", "before")
+OVERSIGHT_PARAMS = ("late", "assignee", "received", "closed")
 WHOLE_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+$")
 OPEN_STATES = [State.NEW, State.TAKEN, State.CONSULTATION, State.AWAITING_APPROVAL]
 SORTS = {
@@ -114,11 +117,23 @@ def page_of(
 
 
 def _day(value: str | None, *, end: bool) -> datetime | None:
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
+    """The start (or end) of the day written in ``value``: ISO, or as the user's language
+    writes dates (31/12/2026 in Italian, 31.12.2026 in Polish); None when unreadable."""
+    day = day_parse(value or "")
+    if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def day_parse(value: str) -> date | None:
+    """A date typed by a user in the active language's formats, or in ISO; else None."""
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", *formats.get_format("DATE_INPUT_FORMATS")):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
@@ -137,6 +152,25 @@ def _text_filter(cases: QuerySet[CasePage], text: str) -> QuerySet[CasePage]:
     if not words:
         return cases
     return cases.filter(words_filter(words))
+
+
+def _oversight_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
+    """The board's click-throughs: late or about to be, one operator's, today's."""
+    now = timezone.now()
+    late = params.get("late", "")
+    if late == "overdue":
+        cases = cases.filter(deadline_at__lt=now)
+    elif late == "soon":
+        cases = cases.filter(warning_at__lte=now, deadline_at__gte=now)
+    assignee = params.get("assignee", "")
+    if assignee.isdigit():
+        cases = cases.filter(assignee_id=int(assignee))
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    if params.get("received") == "today":
+        cases = cases.filter(received_at__gte=midnight)
+    if params.get("closed") == "today":
+        cases = cases.filter(closed_at__gte=midnight)
+    return cases
 
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
@@ -159,6 +193,7 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
+    cases = _oversight_filter(cases, params)
     sort = params.get("sort", DEFAULT_SORT)
     return cases.order_by(SORTS.get(sort, SORTS[DEFAULT_SORT]), "-pk")
 
@@ -174,6 +209,8 @@ def _listing_context(
         "sort": params.get("sort", DEFAULT_SORT),
         "states": State.choices,
         "query": {k: params.get(k, "") for k in ("q", "from", "to", "category", "worked")},
+        # The board's click-throughs, kept by the form and shown above the list.
+        "oversight": {k: params[k] for k in OVERSIGHT_PARAMS if params.get(k)},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
     }
 
@@ -182,7 +219,8 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     """One page of a pool's cases: an operator sees theirs and the untaken ones."""
     cases = cases_visible_to(user).filter(pool=pool)
     leads = may(user, LEAD, pool)
-    if not leads:
+    # Managers (who may export the pool) oversee it whole, as its team leaders do.
+    if not leads and not may(user, EXPORT, pool):
         cases = cases.filter(
             Q(assignee_id=user.pk)
             | Q(assignee__isnull=True)
@@ -199,9 +237,10 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
 def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     """Search across every pool the user may see, with the same limits as the pool lists."""
     cases = cases_visible_to(user)
-    led = pools_for(user, LEAD).values("pk")
+    led, overseen = pools_for(user, LEAD).values("pk"), pools_for(user, EXPORT).values("pk")
     cases = cases.filter(
         Q(pool__in=led)
+        | Q(pool__in=overseen)
         | Q(assignee_id=user.pk)
         | Q(assignee__isnull=True)
         | Q(assignee_id__in=substituted_by(user))
@@ -228,20 +267,25 @@ def _recently_released(pool: PoolLink, pool_id: int) -> list[dict[str, str]]:
     return [{"number": number, "url": page_url(pool, path)} for path, number in entries]
 
 
-def case_timeline(*, case: CasePage) -> list[dict[str, Any]]:
-    """Messages and audit entries of a case, oldest first, as one list."""
+def case_timeline(*, case: CasePage, events: Sequence[Any]) -> list[dict[str, Any]]:
+    """Messages of a case and the `events` of its history (each with an ``at``), oldest
+    first, as one list."""
     messages = (
         Message.objects.filter(case=case)
-        .exclude(kind=Message.Kind.RECEIPT)
+        .exclude(kind__in=[Message.Kind.RECEIPT, Message.Kind.COPY])
         .select_related("author")
         .prefetch_related("attachments", "receipts")
     )
-    # Wagtail's own "created" entry repeats ours; the case's history is our actions.
-    entries = PageLogEntry.objects.filter(
-        page_id=case.pk, action__startswith="correspondence."
-    ).select_related("user")
-    timeline = [{"at": m.date, "message": m} for m in messages]
-    timeline += [{"at": e.timestamp, "entry": e} for e in entries]
+    anchors = pec_trust_anchors() if any(m.pec for m in messages) else []
+    timeline: list[dict[str, Any]] = [
+        {
+            "at": m.date,
+            "message": m,
+            "certification": pec_certification(pec=m.pec, anchors=anchors) if m.pec else None,
+        }
+        for m in messages
+    ]
+    timeline += [{"at": event.at, "event": event} for event in events]
     return sorted(timeline, key=lambda item: item["at"])
 
 

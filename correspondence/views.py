@@ -7,14 +7,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.forms import ManualRequestForm
 from correspondence.models import Attachment
-from correspondence.permissions import REGISTER, cases_visible_to, pools_for
+from correspondence.permissions import EXPORT, REGISTER, cases_visible_to, may, pools_for
 from correspondence.reading import MAGIC_BYTES_NEEDED, raster_image_type
 from correspondence.registration import case_register
 from correspondence.selectors import case_search
+from workflow.history import case_dossier
 
 # Served files never run: no script, no plug-in, no form, no same-origin access.
 DOWNLOAD_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -77,3 +79,18 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Registered as case %(number)s.") % {"number": case.number})
             return redirect(case.url)
     return render(request, "correspondence/register.html", {"form": form})
+
+
+@never_cache
+@login_required
+def case_dossier_download(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's whole record as one zip, for whoever may export its pool; 404 for those
+    who may not see it, 403 for those who see it but may not export it."""
+    case = get_object_or_404(cases_visible_to(request.user), pk=case_id)
+    if not may(request.user, EXPORT, case.pool):
+        raise PermissionDenied
+    content = case_dossier(case=case, exported_by=request.user.get_username())
+    log(instance=case, action="correspondence.case.export", user=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}.zip"'
+    return response

@@ -9,9 +9,12 @@ from django.db.models.deletion import Collector
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn, LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -21,6 +24,7 @@ from correspondence.models import (
     Category,
     Department,
     Mailbox,
+    MailText,
     QuarantinedMessage,
     Question,
     QuickReply,
@@ -28,10 +32,28 @@ from correspondence.models import (
 )
 
 
+def _yes_no(model: type, field: str) -> BooleanColumn:
+    """A tick or a cross, headed by the field's name in the reader's language (lazily:
+    columns are built once, at import, in no one's language)."""
+    verbose_name = model._meta.get_field(field).verbose_name
+    return BooleanColumn(field, label=capfirst(verbose_name), sort_key=field)
+
+
+STATUS = LiveStatusTagColumn(label=_("Status"))
+
+
 class MailboxViewSet(SnippetViewSet):
     model = Mailbox
     icon = "mail"
-    list_display = ["name", "address", "pool", "kind", "active", "last_success_at", "last_error"]
+    list_display = [
+        "name",
+        "address",
+        "pool",
+        "kind",
+        _yes_no(Mailbox, "active"),
+        "last_success_at",
+        "last_error",
+    ]
     list_filter = ["kind", "active"]
     search_fields = ["name", "address"]
 
@@ -49,13 +71,19 @@ class QuarantineViewSet(SnippetViewSet):
 class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
-    list_display = ["name", "response_time", "response_unit", "reminder_max", "active"]
+    list_display = [
+        "name",
+        "response_time",
+        "response_unit",
+        "reminder_max",
+        _yes_no(Department, "active"),
+    ]
 
 
 class CategoryViewSet(SnippetViewSet):
     model = Category
     icon = "tag"
-    list_display = ["name", "pool", "active"]
+    list_display = ["name", "pool", _yes_no(Category, "active")]
 
 
 class QuestionViewSet(SnippetViewSet):
@@ -76,22 +104,36 @@ class QuestionViewSet(SnippetViewSet):
 class ResolutionTypeViewSet(SnippetViewSet):
     model = ResolutionType
     icon = "success"
-    list_display = ["name", "active"]
+    list_display = ["name", _yes_no(ResolutionType, "active")]
 
 
 class QuickReplyViewSet(SnippetViewSet):
     model = QuickReply
     icon = "openquote"
-    list_display = ["title", "pool", "language", "active"]
-    list_filter = ["pool", "language", "active"]
+    list_display = ["title", "pool", "language", _yes_no(QuickReply, "active"), STATUS]
+    list_filter = ["language", "active", "live"]
     search_fields = ["title", "text"]
+
+
+class MailTextViewSet(SnippetViewSet):
+    model = MailText
+    icon = "mail"
+    list_display = ["__str__", "subject", "pool", "language", STATUS]
+    list_filter = ["kind", "language", "live"]
+    search_fields = ["subject", "body"]
+
+
+class TextsViewSetGroup(SnippetViewSetGroup):
+    items = (MailTextViewSet, QuickReplyViewSet)
+    menu_icon = "doc-full"
+    menu_label = _("Texts")
+    menu_name = "texts"
 
 
 class CorrespondenceViewSetGroup(SnippetViewSetGroup):
     items = (
         MailboxViewSet,
         QuarantineViewSet,
-        QuickReplyViewSet,
         DepartmentViewSet,
         CategoryViewSet,
         QuestionViewSet,
@@ -103,11 +145,17 @@ class CorrespondenceViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(CorrespondenceViewSetGroup)
+register_snippet(TextsViewSetGroup)
 
 
 @hooks.register("register_admin_urls")
 def register_quarantine_urls() -> list:
     return [
+        path(
+            "mailboxes/<int:mailbox_id>/test/",
+            admin_views.mailbox_test,
+            name="correspondence_mailbox_test",
+        ),
         path(
             "quarantine/<int:item_id>/raw/",
             admin_views.quarantine_raw,
@@ -118,7 +166,51 @@ def register_quarantine_urls() -> list:
             admin_views.quarantine_action,
             name="correspondence_quarantine_action",
         ),
+        path("pec-trust/", admin_views.pec_trust_import_view, name="correspondence_pec_trust"),
+        path(
+            "unmatched-receipts/",
+            admin_views.unmatched_receipts_view,
+            name="correspondence_unmatched_receipts",
+        ),
     ]
+
+
+class _PermittedMenuItem(AdminMenuItem):
+    def __init__(self, *args: object, permission: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.permission = permission
+
+    def is_shown(self, request: object) -> bool:
+        return request.user.has_perm(self.permission)  # type: ignore[attr-defined]
+
+
+@hooks.register("register_settings_menu_item")
+def register_pec_trust_menu_item() -> AdminMenuItem:
+    return _PermittedMenuItem(
+        _("PEC trust list"),
+        reverse("correspondence_pec_trust"),
+        icon_name="lock",
+        order=900,
+        permission=admin_views.PEC_TRUST_PERMISSION,
+    )
+
+
+@hooks.register("register_settings_menu_item")
+def register_unmatched_receipts_menu_item() -> AdminMenuItem:
+    return _PermittedMenuItem(
+        _("Receipts matching no sent mail"),
+        reverse("correspondence_unmatched_receipts"),
+        icon_name="warning",
+        order=901,
+        permission=admin_views.QUARANTINE_PERMISSION,
+    )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def mailbox_buttons(snippet: object, user: object, next_url: str | None = None) -> Iterator:
+    if isinstance(snippet, Mailbox) and user.has_perm(admin_views.MAILBOX_PERMISSION):  # type: ignore[attr-defined]
+        url = reverse("correspondence_mailbox_test", args=[snippet.pk])
+        yield MenuItem(_("Test connection"), url, priority=10)
 
 
 @hooks.register("register_snippet_listing_buttons")
@@ -155,6 +247,7 @@ LOG_ACTIONS = {
     "correspondence.case.reply": (_("Answer sent"), _("Answer sent")),
     "correspondence.case.close": (_("Closed"), _("Closed")),
     "correspondence.case.reopen": (_("Reopened"), _("Reopened")),
+    "correspondence.case.export": (_("Record exported"), _("Record exported")),
 }
 
 

@@ -1,4 +1,4 @@
-"""The Celery app: intake, outbox and periodic queues, JSON only, settings from Django."""
+"""The Celery app: intake, outbox, periodic and reports queues, JSON only, settings from Django."""
 
 import os
 
@@ -9,5 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intranet.settings.dev")
 
 app = Celery("intranet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("intake"), Queue("outbox"), Queue("periodic"))
+app.conf.task_queues = (Queue("intake"), Queue("outbox"), Queue("periodic"), Queue("reports"))
 app.autodiscover_tasks()

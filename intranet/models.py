@@ -1,10 +1,19 @@
 """The intranet home page and the staff's profiles."""
 
+import html
+import re
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.rich_text import expand_db_html
 
+from correspondence.intake.decoding import html_to_text, sanitise_html
 from intranet.pages import StaffOnlyPageMixin
 
 
@@ -17,6 +26,15 @@ class IntranetHomePage(StaffOnlyPageMixin, Page):
 
     class Meta:
         verbose_name = _("intranet home page")
+
+
+def jpeg_validate(value: Any) -> None:
+    """Refuses a signature image that is not a JPEG (its first bytes say so)."""
+    value.seek(0)
+    head = value.read(3)
+    value.seek(0)
+    if head != b"\xff\xd8\xff":
+        raise ValidationError(_("The signature image must be a JPG file."))
 
 
 class UserProfile(models.Model):
@@ -37,11 +55,26 @@ class UserProfile(models.Model):
         default=False,
         help_text=_("Replies of this operator leave only after a team leader approves them."),
     )
-    signature = models.TextField(_("signature"), blank=True)
-    signature_image = models.ImageField(
-        _("signature image (JPG)"), upload_to="signatures/", blank=True
+    signature = RichTextField(
+        _("signature"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("Added below every answer, as written here."),
     )
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    signature_image = models.ImageField(
+        _("signature image (JPG)"),
+        upload_to="signatures/",
+        blank=True,
+        validators=[jpeg_validate],
+        help_text=_("A JPG image sent inline below the signature of every answer."),
+    )
+    language = models.CharField(
+        _("interface language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the browser's language."),
+    )
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence, default=Presence.OFFLINE
     )
@@ -53,12 +86,69 @@ class UserProfile(models.Model):
         _("notifications seen at"), null=True, blank=True, editable=False
     )
 
+    panels = [
+        FieldPanel("user", read_only=True),
+        FieldPanel("language"),
+        FieldPanel("needs_approval"),
+        FieldPanel("signature"),
+        FieldPanel("signature_image"),
+    ]
+
     class Meta:
         verbose_name = _("user profile")
         verbose_name_plural = _("user profiles")
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def signature_parts(self) -> tuple[str, str]:
+        """The signature as (plain text, sanitised HTML); a signature written before it
+        was rich text (no tags) keeps its lines."""
+        source = self.signature.strip()
+        if not source:
+            return "", ""
+        if "<" not in source:
+            return source, "<p>" + html.escape(source).replace("\n", "<br>") + "</p>"
+        rich = sanitise_html(expand_db_html(source))
+        plain = re.sub(r"\n{2,}", "\n", html_to_text(rich.replace("</p>", "</p>\n\n")))
+        return plain.strip(), rich
+
+
+class ReportExport(models.Model):
+    """A workbook asked for by a manager or team leader, written in the background.
+
+    The worker advances ``done`` of ``total`` case rows while it writes; the file is
+    downloadable only by the user who asked, while they may still report on its pools.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports"
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to"))
+    pool_slug = models.CharField(_("pool"), max_length=255, blank=True)
+    operator = models.CharField(_("operator"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.first_day}..{self.last_day} ({self.status})"
 
 
 class Absence(models.Model):

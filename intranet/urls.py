@@ -13,7 +13,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from correspondence import views as correspondence_views
 from correspondence.admin_pages import PageTypesUsageWithoutCases
-from intranet import presence
+from intranet import board_views, presence
+from intranet import views as intranet_views
+from intranet.reports import views as report_views
 
 urlpatterns = [
     # In front of Wagtail's own: the page types report without cases (admin_pages).
@@ -35,6 +37,14 @@ urlpatterns = [
         name="login",
     ),
     path("presence/", presence.presence_change, name="presence"),
+    path("profile/", intranet_views.profile_edit, name="profile"),
+    path(
+        "profile/signature.jpg",
+        intranet_views.profile_signature_image,
+        name="profile_signature_image",
+    ),
+    path("board/", board_views.board, name="board"),
+    path("board/figures/", board_views.board_fragment, name="board_fragment"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "attachments/<int:attachment_id>/",
@@ -42,7 +52,24 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("search/", correspondence_views.search, name="search"),
+    path(
+        "cases/<int:case_id>/dossier/",
+        correspondence_views.case_dossier_download,
+        name="case_dossier",
+    ),
     path("register/", correspondence_views.register, name="register"),
+    path("reports/", report_views.report_page, name="report"),
+    path("reports/export/", report_views.report_export, name="report_export"),
+    path(
+        "reports/exports/<int:export_id>/",
+        report_views.report_export_status,
+        name="report_export_status",
+    ),
+    path(
+        "reports/exports/<int:export_id>/download/",
+        report_views.report_export_download,
+        name="report_export_download",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("work/", include("workflow.urls")),
 ]

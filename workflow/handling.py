@@ -14,6 +14,7 @@ from correspondence.models import CasePage, Category, Message, PoolPage
 from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, require_case_permission
 from correspondence.selectors import answer_problem, case_questions
 from correspondence.services.cases import month_page_for
+from correspondence.services.deadlines import case_deadline_refresh, case_deadlines_recompute
 from workflow.lifecycle import case_locked, case_transfer_to
 from workflow.transitions import Action, allowed_actions
 
@@ -69,6 +70,7 @@ def case_classify(
             "reason": reason,
         },
     )
+    case_deadlines_recompute(case=case, user=user)  # another policy may apply now
     return case
 
 
@@ -92,7 +94,10 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
     PoolPage.objects.select_for_update().get(pk=pool.pk)
     # Permission was checked above against the pools; Wagtail's page permissions do not apply.
     case.move(month_page_for(pool=pool, moment=case.received_at), pos="last-child")
-    return case_transfer_to(case=case, user=user, pool=pool, source=source, reason=reason)
+    case = case_transfer_to(case=case, user=user, pool=pool, source=source, reason=reason)
+    case_deadlines_recompute(case=case, user=user)
+    case_deadline_refresh(case=case)
+    return case
 
 
 @transaction.atomic

@@ -19,6 +19,11 @@ from correspondence.models import CasePage, ResolutionType, State
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
 from correspondence.selectors import case_questions
 from correspondence.services.audit import cases_log
+from correspondence.services.deadlines import (
+    case_clock_pause,
+    case_clock_resume,
+    case_deadline_refresh,
+)
 from workflow.transitions import Action, InvalidTransition, next_state
 
 
@@ -44,10 +49,23 @@ def case_transition(
             _("Case %(number)s is %(state)s: this action is not possible now.")
             % {"number": case.number, "state": case.get_state_display()}
         ) from exc
+    before = case.state
     CasePage.objects.filter(pk=case.pk).update(state=state, touched_at=timezone.now(), **fields)
     case.refresh_from_db()
     log(instance=case, action=log_action, user=user, data=data or {})
+    _clock_follow(case, before)
     return case
+
+
+def _clock_follow(case: CasePage, before: str) -> None:
+    """The deadlines after a step: the clock stops entering a consultation and restarts
+    leaving it (where the policy says so); the next deadline pending moves."""
+    if case.state == State.CONSULTATION and before != State.CONSULTATION:
+        case_clock_pause(case_id=case.pk, reason="consultation")
+    elif before == State.CONSULTATION and case.state != State.CONSULTATION:
+        case_clock_resume(case_id=case.pk)
+    case.refresh_from_db()
+    case_deadline_refresh(case=case)
 
 
 def _require_owner_or_leader(user: Any, case: CasePage) -> None:
@@ -228,7 +246,7 @@ def case_close(
         action=Action.CLOSE,
         user=user,
         log_action="correspondence.case.close",
-        data={"resolution_type": resolution_type.name},
+        data={"resolution_type": resolution_type.name, "resolution_text": resolution_text.strip()},
         resolution_type=resolution_type,
         resolution_text=resolution_text.strip(),
         closed_at=timezone.now(),
@@ -278,6 +296,7 @@ def cases_customer_wrote(*, case_ids: Sequence[int]) -> None:
         .order_by("pk")
     }
     for case in cases.values():
+        case_clock_resume(case_id=case.pk, reason="customer")  # the customer answered
         if case.state == State.CLOSED:
             case_transition(
                 case=case,

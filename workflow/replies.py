@@ -5,7 +5,6 @@ customer's last message), carries the operator's signature with its JPG inline, 
 for a PEC case leaves through the PEC mailbox's own SMTP.
 """
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +23,10 @@ from correspondence.models import (
     ReplyDraft,
     State,
 )
-from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
+from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment, bodies_signed
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
+from correspondence.services.deadlines import case_deadline_refresh
 from workflow.lifecycle import case_locked
 
 SIGNATURE_CID = "signature"
@@ -51,11 +51,14 @@ def _last_inbound(case: CasePage) -> Message | None:
     )
 
 
-def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
+def _signature(user: Any) -> tuple[str, str, OutgoingAttachment | None]:
+    """The operator's signature as (plain, HTML) and its JPG as an inline attachment."""
     profile = getattr(user, "profile", None)
-    text = profile.signature.strip() if profile else ""
+    if profile is None:
+        return "", "", None
+    plain, rich = profile.signature_parts()
     image = None
-    if profile is not None and profile.signature_image:
+    if profile.signature_image:
         with profile.signature_image.open("rb") as handle:
             image = OutgoingAttachment(
                 filename="signature.jpg",
@@ -63,17 +66,7 @@ def _signature(user: Any) -> tuple[str, OutgoingAttachment | None]:
                 content=handle.read(),
                 content_id=SIGNATURE_CID,
             )
-    return text, image
-
-
-def _bodies(text: str, signature: str, image: OutgoingAttachment | None) -> tuple[str, str]:
-    plain = f"{text.rstrip()}\n\n-- \n{signature}" if signature else text.rstrip()
-    paragraphs = "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n")
-    )
-    signed = f"<p>{html.escape(signature).replace(chr(10), '<br>')}</p>" if signature else ""
-    img = f'<p><img src="cid:{SIGNATURE_CID}" alt=""></p>' if image else ""
-    return plain, f"<html><body>{paragraphs}{signed}{img}</body></html>"
+    return plain, rich, image
 
 
 def _require_replier(user: Any, case: CasePage) -> None:
@@ -132,8 +125,10 @@ def reply_queue(*, case: CasePage, author: Any, reply: Reply) -> OutgoingMail:
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    signature, image = _signature(author)
-    plain, rich = _bodies(reply.text, signature, image)
+    signature, signature_html, image = _signature(author)
+    plain, rich = bodies_signed(
+        reply.text, signature, SIGNATURE_CID if image else None, signature_html
+    )
     parent = _last_inbound(case)
     references = [*parent.references.split(), parent.message_id] if parent else []
     try:
@@ -159,6 +154,8 @@ def reply_queue(*, case: CasePage, author: Any, reply: Reply) -> OutgoingMail:
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk, first_reply_at__isnull=True).update(first_reply_at=now)
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)
+    case.refresh_from_db()
+    case_deadline_refresh(case=case)  # the first answer is given: the next deadline is closing
     return outgoing
 
 

@@ -12,12 +12,12 @@ from correspondence.models import (
     Category,
     Department,
     Message,
-    QuickReply,
     ReplyDraft,
     ResolutionType,
     State,
     Urgency,
 )
+from correspondence.outbox.texts import quick_replies_for
 from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, pools_for
 from correspondence.selectors import case_questions
 from workflow.approval import reply_may_approve
@@ -51,8 +51,10 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         else [],
         "pools": pools_for(user, VIEW).exclude(pk=case.pool_id) if (leads or mine) else [],
         "can_reply": (mine or leads) and case.state == State.TAKEN,
-        "quick_replies": QuickReply.objects.filter(
-            Q(pool=case.pool) | Q(pool__isnull=True), active=True
+        "quick_replies": (
+            quick_replies_for(case=case, operator=user)
+            if (mine or leads) and case.state == State.TAKEN
+            else []
         ),
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
         "questions": _questions(case),

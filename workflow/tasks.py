@@ -5,7 +5,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from correspondence.errors import CaseActionDenied
+from correspondence.models import ServiceLevelPolicy
+from correspondence.services.deadlines import cases_deadlines_recompute
 from workflow.consultation import consultations_remind
+from workflow.escalation import escalations_run
 from workflow.lifecycle import case_release
 from workflow.selectors import cases_untouched
 
@@ -28,3 +31,17 @@ def cases_release_untouched_task() -> int:
 def consultations_remind_task() -> int:
     """Reminds the departments late with an answer, once per interval up to the maximum."""
     return consultations_remind(now=timezone.now())
+
+
+@shared_task(name="workflow.tasks.policy_cases_recompute_task")
+def policy_cases_recompute_task(policy_id: int) -> int:
+    """Recomputes the due times of the open cases a changed policy may concern."""
+    policy = ServiceLevelPolicy.objects.filter(pk=policy_id).first()
+    return cases_deadlines_recompute(policy=policy) if policy else 0
+
+
+@shared_task(name="workflow.tasks.escalations_run_task")
+def escalations_run_task() -> int:
+    """Escalates the cases whose warning or deadline has come (each once, however many
+    workers run this at the same time)."""
+    return escalations_run()

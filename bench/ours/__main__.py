@@ -15,7 +15,7 @@ import django
 
 
 def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
-    from bench.ours import ingest, lists, pickup, takes, world
+    from bench.ours import board, ingest, lists, pickup, reports, takes, world
 
     def setup() -> dict[str, Any]:
         world.world_build()
@@ -24,10 +24,15 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
     return {
         "setup": setup,
         "ingest": ingest.ingest_measure,
+        "ingest_files": ingest.ingest_files_measure,
         "pickup": pickup.pickup_measure,
         "lists_build": lists.lists_build,
         "lists": lists.lists_measure,
         "takes": takes.takes_measure,
+        "reports_build": reports.reports_build,
+        "reports": reports.reports_measure,
+        "reports_export": reports.reports_export,
+        "board": board.board_measure,
     }
 
 

@@ -47,3 +47,32 @@ def ingest_measure(*, replies_file: str, expected: int) -> dict[str, Any]:
         "replies_threaded": replies_threaded(replies),
         "tree_problems": problems,
     }
+
+
+def ingest_files_measure(*, directory: str, replies_file: str, expected: int) -> dict[str, Any]:
+    """``manage.py ingest_eml`` over a folder of .eml files, timed (stdout discarded)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    world.world_build()
+    started = time.perf_counter()
+    out = StringIO()
+    call_command("ingest_eml", "--mailbox", "bench", directory, stdout=out, stderr=StringIO())
+    seconds = time.perf_counter() - started
+    outcomes: dict[str, int] = {}
+    for line in out.getvalue().splitlines():
+        outcome = json.loads(line)["outcome"]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    filed = sum(outcomes.values())
+    replies = json.loads(Path(replies_file).read_text())
+    return {
+        "messages": filed,
+        "expected": expected,
+        "seconds": round(seconds, 2),
+        "per_second": round(filed / seconds, 1),
+        "outcomes": outcomes,
+        "replies": len(replies),
+        "replies_threaded": replies_threaded(replies),
+        "tree_problems": sum(len(found) for found in Page.find_problems()),
+    }

@@ -169,7 +169,35 @@ def lists(*, repeats: int) -> dict[str, Any]:
     }
 
 
-STEPS = {"migrate": migrate, "ingest": ingest, "lists_build": lists_build, "lists": lists}
+def ingest_files(*, directory: str, replies_file: str, expected: int) -> dict[str, Any]:
+    """The peer's own import of a local mail folder (get_email, email_box_type "local")."""
+    queue = world()
+    Queue.objects.filter(pk=queue.pk).update(
+        email_box_type="local", email_box_local_dir=directory, email_box_last_check=None
+    )
+    started = time.perf_counter()
+    call_command("get_email", quiet=True)
+    seconds = time.perf_counter() - started
+    replies = json.loads(Path(replies_file).read_text())
+    followups = FollowUp.objects.count()
+    return {
+        "messages": followups,
+        "expected": expected,
+        "tickets": Ticket.objects.count(),
+        "seconds": round(seconds, 2),
+        "per_second": round(followups / seconds, 1),
+        "replies": len(replies),
+        "replies_threaded": _threaded(replies),
+    }
+
+
+STEPS = {
+    "migrate": migrate,
+    "ingest": ingest,
+    "ingest_files": ingest_files,
+    "lists_build": lists_build,
+    "lists": lists,
+}
 
 if __name__ == "__main__":
     result = STEPS[sys.argv[1]](**json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}"))

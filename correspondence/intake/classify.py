@@ -14,7 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from email.message import Message
 
-from correspondence.intake.parsing import ParsedMessage, message_ids
+from correspondence.intake.mime import message_ids
+from correspondence.intake.parsing import ParsedMessage
 
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post")

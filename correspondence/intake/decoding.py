@@ -1,166 +1,68 @@
-"""Text decoding for inbound mail: bytes in unknown charsets, RFC 2047 words, HTML.
+"""Text decoding for inbound mail: RFC 2047 words, HTML text and sanitising.
 
-Pure functions, no Django. Real mail lies about its charset (us-ascii that is
-cp1252, iso-8859-1 that is UTF-8, names no codec knows) and carries raw 8-bit
-header bytes, so every decoder here returns *some* text and never raises.
+Pure functions, no Django. Charsets (declared, mislabelled, undeclared) are
+decided in ``charsets`` and re-exported here. Real mail carries broken encoded
+words and raw 8-bit header bytes, so every decoder here returns *some* text and
+never raises.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import quopri
 import re
 from html.parser import HTMLParser
 
 import nh3
 
+from correspondence.intake.charsets import (
+    decode_bytes,
+    guess_decode,
+    normalise_charset,
+    surrogate_text,
+)
 from correspondence.reading import style_clean
 
-# Single-byte charsets tried, in order of preference, when the declared one fails:
-# the back office reads Italian, English, Polish and Romanian mail.
-_FALLBACK_CHARSETS = ("cp1252", "iso-8859-2", "cp1250")
+__all__ = [
+    "decode_bytes",
+    "decode_words",
+    "guess_decode",
+    "html_nesting_depth",
+    "html_to_text",
+    "is_stub",
+    "normalise_charset",
+    "normalise_space",
+    "sanitise_html",
+    "surrogate_text",
+]
 
-# Letters and punctuation that real IT/EN/PL/RO/DE/FR/ES text contains; a guess
-# producing other non-ASCII characters (±, ¶, ¹, č in Italian...) is penalised.
-_PLAUSIBLE = frozenset(
-    "àèéìòùáíóúâêîôûäëïöüÿçñß"
-    "ÀÈÉÌÒÙÁÍÓÚÂÊÎÔÛÄËÏÖÜÇÑ"
-    "ąćęłńśźżĄĆĘŁŃŚŹŻ"
-    "ăâîșțşţĂÂÎȘȚŞŢ"
-    "€„“”\u2018\u2019«»\u2013—…°·\u00a0"
-)
-
-# Names mail clients use that Python's codec registry does not know, or knows
-# as a stricter superset: iso-8859-1 and us-ascii mail is cp1252 in practice
-# (the same choice the WHATWG encoding standard makes).
-_ALIASES = {
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "iso_8859-1": "cp1252",
-    "x-user-defined": "cp1252",
-    "unicode-1-1-utf-7": "utf-7",
-    "utf8": "utf-8",
-    "x-unknown": "",
-    "unknown-8bit": "",
-    "unknown": "",
-}
-
+# An RFC 2047 word, read tolerantly: any charset token (RFC 2231 language
+# suffix allowed) and text that may hold spaces or raw 8-bit bytes, which
+# broken mailers leave inside words.
 _ENCODED_WORD_RE = re.compile(
-    r"=\?(?P<charset>[^?\s*]+)(?:\*[^?\s]*)?\?(?P<enc>[QqBb])\?(?P<text>[^?\s]*)\?="
+    r"=\?(?P<charset>[^?\s*]+)(?:\*[^?\s]*)?\?(?P<enc>[QqBb])\?(?P<text>[^?]*?)\?="
 )
 _BETWEEN_WORDS_RE = re.compile(r"[ \t\r\n]*")
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
-def normalise_charset(name: str | None) -> str:
-    """Return a Python codec name for a declared charset, or "" when unusable."""
-    if not name:
-        return ""
-    cleaned = name.strip().strip("\"'").lower()
-    if cleaned in _ALIASES:
-        return _ALIASES[cleaned]
-    try:
-        return codecs.lookup(cleaned).name
-    except (LookupError, ValueError):  # ValueError: a NUL in the name
-        return ""
-
-
-def _plausibility(text: str) -> int:
-    """Score a decoding: plausible non-ASCII letters up, odd characters down."""
-    score = 0
-    for char in text:
-        if char < "\x80":
-            if char < " " and char not in "\t\r\n\f":
-                score -= 5
-        elif char in _PLAUSIBLE:
-            score += 1
-        else:
-            score -= 3
-    return score
-
-
-def guess_decode(data: bytes) -> str:
-    """Decode bytes whose charset is unknown: UTF-8 if valid, else the likeliest 8-bit."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    candidates = [data.decode(name, errors="replace") for name in _FALLBACK_CHARSETS]
-    return max(candidates, key=_plausibility)
-
-
-def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode ``data`` trusting ``declared`` only as far as the bytes agree.
-
-    Returns the text and a defect description ("" when the declared charset was
-    right). Valid UTF-8 with non-ASCII bytes wins over a declared single-byte
-    charset: the reverse mistake is practically impossible.
-    """
-    codec = normalise_charset(declared)
-    if data.isascii():
-        return data.decode("ascii"), ""
-    if (declared or "").strip().strip("\"'").lower() in {"us-ascii", "ascii"}:
-        codec = ""  # 8-bit bytes prove the declaration wrong: guess among the 8-bit charsets
-    if codec and codec not in {"utf-8", "utf_8"} and _is_single_byte(codec):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            return text, f"charset {declared!r} declared, content is utf-8"
-    if codec:
-        try:
-            text = data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            pass
-        else:
-            return _second_opinion(data, text, codec, declared)
-    text = guess_decode(data)
-    return text, f"charset {declared or 'missing'!r} does not fit the content, guessed"
-
-
-def _second_opinion(data: bytes, text: str, codec: str, declared: str | None) -> tuple[str, str]:
-    """Replace a single-byte decoding when another charset reads clearly better.
-
-    Every byte is valid in cp1252 or iso-8859-2, so a wrong declaration (us-ascii
-    or iso-8859-1 on Polish text) only shows as implausible characters.
-    """
-    if not _is_single_byte(codec):
-        return text, ""
-    guess = guess_decode(data)
-    if _plausibility(guess) > _plausibility(text):
-        return guess, f"charset {declared!r} does not fit the content, guessed"
-    return text, ""
-
-
-def _is_single_byte(codec: str) -> bool:
-    """True for charsets where every byte decodes (so a wrong guess goes unnoticed)."""
-    return codec.startswith(("cp12", "iso8859", "latin", "koi8", "mac")) or codec == "cp1252"
-
-
-def surrogate_text(value: str) -> str:
-    """Repair a str holding raw 8-bit bytes as surrogate escapes (from BytesParser)."""
-    if value.isascii() or not any("\udc80" <= c <= "\udcff" for c in value):
-        return value
-    raw = value.encode("utf-8", errors="surrogateescape")
-    return guess_decode(raw)
-
-
 def _word_bytes(encoding: str, text: str) -> bytes:
-    """Bytes of one encoded word, tolerating missing padding and stray characters."""
+    """Bytes of one encoded word, tolerating missing padding, spaces and raw 8-bit bytes.
+
+    Raw bytes arrive as surrogate escapes and are taken back as the bytes they
+    were. RFC 2047 forbids spaces inside a word, but mailers put one there to
+    keep it, since the space between two words is dropped: it is kept.
+    """
+    raw = text.encode("utf-8", errors="surrogateescape")
     if encoding in "Bb":
-        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
-        cleaned += "=" * (-len(cleaned) % 4)
+        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        cleaned += b"=" * (-len(cleaned) % 4)
         try:
             return base64.b64decode(cleaned)
         except (binascii.Error, ValueError):
-            return text.encode("ascii", errors="replace")
-    return quopri.decodestring(text.replace("_", " ").encode("ascii", errors="replace"))
+            return raw
+    return quopri.decodestring(raw.replace(b"_", b" "))
 
 
 def decode_words(value: str) -> str:
@@ -168,12 +70,12 @@ def decode_words(value: str) -> str:
 
     Adjacent words of one charset are joined *before* decoding, because mailers
     split multi-byte characters across words. Whitespace between encoded words
-    is dropped (RFC 2047 section 6.2); unknown charsets are guessed; malformed
-    words stay as they are.
+    is dropped (RFC 2047 section 6.2); unknown charsets are detected; malformed
+    words stay as they are. Raw 8-bit bytes (surrogate escapes) inside a word
+    are decoded in the word's charset, those outside words by detection.
     """
-    value = surrogate_text(value)
     if "=?" not in value:
-        return value
+        return surrogate_text(value)
     parts: list[str] = []
     pending: bytes = b""
     pending_charset = ""
@@ -184,7 +86,7 @@ def decode_words(value: str) -> str:
         if not (pending and _BETWEEN_WORDS_RE.fullmatch(gap)):
             parts.append(_flush(pending, pending_charset))
             pending = b""
-            parts.append(gap)
+            parts.append(surrogate_text(gap))
         elif charset.lower() != pending_charset.lower():
             parts.append(_flush(pending, pending_charset))
             pending = b""
@@ -192,7 +94,7 @@ def decode_words(value: str) -> str:
         pending_charset = charset
         position = match.end()
     parts.append(_flush(pending, pending_charset))
-    parts.append(value[position:])
+    parts.append(surrogate_text(value[position:]))
     return "".join(parts)
 
 
@@ -315,3 +217,69 @@ def html_to_text(html: str) -> str:
     lines = (" ".join(line.split()) for line in "".join(extractor.chunks).splitlines())
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# What mailers put in the plain part of a newsletter-style HTML mail, in the
+# office's languages.
+_STUB_RE = re.compile(
+    r"view (?:this|the|it) (?:message|email|e-mail|newsletter)? ?(?:in|on) (?:a|your) "
+    r"(?:web )?browser|html (?:message|e-?mail)|does not support html|"
+    r"visualizza(?:re)? (?:questo|il) messaggio|messaggio (?:è )?in formato html|"
+    r"wiadomoś[cć] w przeglądarce|format(?:ul)? html|vizualiza[țt]i (?:acest )?mesaj",
+    re.IGNORECASE,
+)
+
+
+def is_stub(plain: str, html_text: str) -> bool:
+    """True when a plain alternative is a stub and the HTML's text is the real content:
+    the HTML says several times more, or the plain part says "view it in a browser"
+    and little else."""
+    plain_words, html_words = len(plain.split()), len(html_text.split())
+    if html_words >= 3 * plain_words + 30:
+        return True
+    return bool(_STUB_RE.search(plain)) and plain_words < 60 and html_words > 2 * plain_words
+
+
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+# Elements that never nest (void) or close themselves implicitly (HTML's
+# "optional end tags"): they do not deepen a document.
+_FLAT_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "option",
+        "dt",
+        "dd",
+    ]
+)
+
+
+def html_nesting_depth(html: str) -> int:
+    """How deeply the elements of ``html`` nest, read from its tags alone (linear time).
+
+    The sanitiser's HTML parser takes quadratic time on deep nesting (100,000
+    nested ``div`` take about 40 s), so the depth is measured before it runs.
+    """
+    depth = deepest = 0
+    for match in _TAG_RE.finditer(html):
+        if match.group(2).lower() in _FLAT_TAGS or match.group(3):
+            continue
+        depth = max(0, depth - 1) if match.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest

@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
-from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
 from correspondence.intake.lease import (
     Claim,
     connection_reset,
@@ -25,6 +25,8 @@ from correspondence.models import Mailbox
 logger = logging.getLogger(__name__)
 # How long a fetch that lost the database waits for it to record why, before giving up.
 RECORD_PATIENCE = timedelta(seconds=20)
+# Files of a folder mailbox filed in one transaction (the demo's mailboxes, local imports).
+DIRECTORY_BATCH = 100
 
 
 @dataclass
@@ -127,8 +129,9 @@ def _database_error_record(mailbox_id: int, exc: Exception) -> None:
 def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSummary:
     """Reads the .eml files of a local folder, oldest name first, moving each when filed.
 
-    The file moves only after its transaction committed; a crash in between leaves it
-    in place, and the next run finds it already received.
+    Files are filed in batches of ``DIRECTORY_BATCH``, one transaction each, as an IMAP
+    fetch is. A file moves only after its batch committed; a crash in between leaves
+    it in place, and the next run finds it already received.
     """
     folder = Path(mailbox.directory)
     if not folder.is_dir():
@@ -136,9 +139,14 @@ def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSum
     done = folder / "processed"
     done.mkdir(exist_ok=True)
     summary = FetchSummary()
-    for path in sorted(folder.glob("*.eml")):
-        summary.add(message_ingest(mailbox=mailbox, raw=path.read_bytes()))
-        shutil.move(path, done / path.name)
+    paths = sorted(folder.glob("*.eml"))
+    for start in range(0, len(paths), DIRECTORY_BATCH):
+        batch = paths[start : start + DIRECTORY_BATCH]
+        incoming = [IncomingMessage(raw=path.read_bytes()) for path in batch]
+        results = messages_ingest(mailbox=mailbox, messages=incoming)
+        for path, result in zip(batch, results, strict=True):
+            summary.add(result)
+            shutil.move(path, done / path.name)
         if claim is not None:
             mailbox_lease_renew(claim=claim)
     return summary

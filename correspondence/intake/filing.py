@@ -1,7 +1,8 @@
 """Filing a batch of parsed messages, set by set, inside the caller's transaction.
 
 Every message gets the decisions of the intake pipeline, in order: already received
-(same UID, same bytes, same Message-ID), a PEC receipt or a bounce of our outgoing
+(same UID, same bytes, same Message-ID), a copy another watched mailbox already
+received (kept as evidence on that case, no second case), a PEC receipt or a bounce of our outgoing
 mail, a reply joining a case (by the Message-IDs it answers, else by a case number in
 its subject), automatic mail kept without a case, or a new case in the pool its
 address names. What those decisions read is loaded once for the whole batch; an
@@ -16,9 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography import x509
 from django.utils import timezone
 
+from correspondence.intake.language import language_guess
 from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
+from correspondence.intake.smime import VALID, signer_trusted
 from correspondence.intake.storage import db_text
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.understand import Understood
@@ -33,9 +37,12 @@ from correspondence.models import (
 from correspondence.outbox.services import auto_replies_queue
 from correspondence.services.batch import cases_create_batch
 from correspondence.services.cases import NewCase
+from correspondence.services.pec_trust import pec_trust_anchors
 from workflow.intake import cases_filed
 
 RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
+# A new case is acknowledged only when its message arrived this recently.
+ACKNOWLEDGE_WITHIN = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class IncomingMessage:
     raw: bytes
     uidvalidity: int | None = None
     uid: int | None = None
-    fetched_at: datetime | None = None
+    fetched_at: datetime | None = None  # the server's arrival (IMAP INTERNALDATE); None for a file
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class IngestResult:
     case: CasePage | None = None
     understood: Understood | None = None
     reason: str = ""
+    arrived_at: datetime | None = None
 
 
 @dataclass
@@ -75,7 +83,7 @@ class _Filing:
     parsed: Parsed
     understood: Understood
     outcome: str
-    fetched_at: datetime
+    arrived_at: datetime  # see _arrival
     kind: str = Message.Kind.INBOUND
     case: CasePage | None = None
     opener: "_Filing | None" = None
@@ -84,7 +92,7 @@ class _Filing:
     pool: PoolPage | None = None  # the pool of the case it opens
 
     def result(self) -> IngestResult:
-        return IngestResult(self.outcome, self.case, self.understood, self.reason)
+        return IngestResult(self.outcome, self.case, self.understood, self.reason, self.arrived_at)
 
 
 @dataclass
@@ -99,6 +107,8 @@ class _Known:
     numbered: dict[str, CasePage]
     outgoing: list[Message]
     pools: list[PoolPage]
+    copies: dict[str, CasePage]  # Message-ID → case, for messages other mailboxes received
+    anchors: list[x509.Certificate]  # the PEC trust list, loaded when the batch has PEC
     filings: list[_Filing] = field(default_factory=list)
 
 
@@ -117,7 +127,7 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
                 understood=f.understood,
                 uidvalidity=f.parsed.incoming.uidvalidity,
                 uid=f.parsed.incoming.uid,
-                fetched_at=f.fetched_at,
+                arrived_at=f.arrived_at,
                 certifies=f.certifies,
             )
             for f in known.filings
@@ -136,7 +146,9 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
         ],
         opened=opened,
     )
-    auto_replies_queue(mailbox=mailbox, opened=opened)
+    # An archive import does not acknowledge mail that reached us long ago.
+    recent = timezone.now() - ACKNOWLEDGE_WITHIN
+    auto_replies_queue(mailbox=mailbox, opened=[o for o in opened if o[0].received_at >= recent])
     return [item.result() if isinstance(item, _Filing) else item for item in decided]
 
 
@@ -186,7 +198,21 @@ def _known_load(mailbox: Mailbox, batch: Sequence[Parsed]) -> _Known:
         if receipts
         else [],
         pools=list(PoolPage.objects.exclude(addresses="")),
+        copies=_copies_load(mailbox, ids),
+        anchors=pec_trust_anchors() if any(u.pec is not None for u in understood) else [],
     )
+
+
+def _copies_load(mailbox: Mailbox, ids: list[str]) -> dict[str, CasePage]:
+    """The cases that messages with these Message-IDs opened or joined in other mailboxes."""
+    if not ids:
+        return {}
+    rows = (
+        Message.objects.filter(message_id__in=ids, kind=Message.Kind.INBOUND, case__isnull=False)
+        .exclude(mailbox=mailbox)
+        .select_related("case")
+    )
+    return {row.message_id: row.case for row in rows if row.case is not None}
 
 
 def _threads_load(keys: set[str]) -> dict[str, tuple[datetime, CasePage | _Filing]]:
@@ -232,18 +258,28 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
         return IngestResult("ignored", understood=understood, reason="already received")
     if message_id:
         known.message_ids.add(message_id)
-    filing = _filing_for(mailbox, item, understood, known)
+    filing = _copy_of(item, understood, known) or _filing_for(mailbox, item, understood, known)
     known.filings.append(filing)
     if message_id and (filing.case is not None or filing.opener is not None or filing.pool):
-        date = understood.received_at or filing.fetched_at
+        date = filing.arrived_at
         seen = known.threads.get(message_id)
         if seen is None or date > seen[0]:
             known.threads[message_id] = (date, filing)
     return filing
 
 
+def _copy_of(item: Parsed, understood: Understood, known: _Known) -> _Filing | None:
+    """A copy of a message another watched mailbox received: evidence on that case."""
+    case = known.copies.get(understood.message.message_id)
+    if case is None:
+        return None
+    arrived_at = _arrival(understood, item.incoming, known.anchors)
+    reason = "already received by another mailbox"
+    return _Filing(item, understood, "copy", arrived_at, Message.Kind.COPY, case, reason=reason)
+
+
 def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:
-    fetched_at = item.incoming.fetched_at or timezone.now()
+    arrived_at = _arrival(understood, item.incoming, known.anchors)
     receipt_of = _certified_ids(understood)
     if receipt_of is not None:
         outgoing = next((m for m in known.outgoing if m.message_id in receipt_of), None)
@@ -251,7 +287,7 @@ def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _
             item,
             understood,
             "receipt",
-            fetched_at,
+            arrived_at,
             kind=Message.Kind.RECEIPT,
             case=outgoing.case if outgoing else None,
             certifies=outgoing,
@@ -260,13 +296,13 @@ def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _
     joined = _thread_find(understood, known)
     if isinstance(joined, _Filing):
         opener = joined.opener or (joined if joined.pool is not None else None)
-        return _Filing(item, understood, "threaded", fetched_at, case=joined.case, opener=opener)
+        return _Filing(item, understood, "threaded", arrived_at, case=joined.case, opener=opener)
     if joined is not None:
-        return _Filing(item, understood, "threaded", fetched_at, case=joined)
+        return _Filing(item, understood, "threaded", arrived_at, case=joined)
     if understood.automatic is not None:
-        return _Filing(item, understood, "ignored", fetched_at, reason=understood.automatic)
+        return _Filing(item, understood, "ignored", arrived_at, reason=understood.automatic)
     pool = _pool_for(mailbox, understood, known.pools)
-    return _Filing(item, understood, "created", fetched_at, pool=pool)
+    return _Filing(item, understood, "created", arrived_at, pool=pool)
 
 
 def _thread_find(understood: Understood, known: _Known) -> CasePage | _Filing | None:
@@ -311,7 +347,7 @@ def _cases_open(mailbox: Mailbox, filings: Sequence[_Filing]) -> None:
             pools[filing.pool.pk] = filing.pool
             by_pool[filing.pool.pk].append(filing)
     for pool_id, group in by_pool.items():
-        items = [_new_case(mailbox, f.understood, f.fetched_at) for f in group]
+        items = [_new_case(mailbox, f.understood, f.arrived_at) for f in group]
         cases = cases_create_batch(pool=pools[pool_id], items=items)
         for filing, case in zip(group, cases, strict=True):
             filing.case = case
@@ -320,22 +356,46 @@ def _cases_open(mailbox: Mailbox, filings: Sequence[_Filing]) -> None:
             filing.case = filing.opener.case
 
 
-def _new_case(mailbox: Mailbox, understood: Understood, fetched_at: datetime) -> NewCase:
+def _new_case(mailbox: Mailbox, understood: Understood, arrived_at: datetime) -> NewCase:
     sender = understood.sender
     is_pec = understood.pec is not None
     return NewCase(
         channel=Channel.PEC if is_pec else Channel.EMAIL,
         subject=db_text(understood.message.subject),
-        received_at=_received_at(understood, fetched_at),
+        received_at=arrived_at,
         customer_name=db_text(sender.name) if sender else "",
         customer_email=sender.address if sender else "",
         mailbox_id=mailbox.pk,
+        language=language_guess(f"{understood.message.subject}\n{understood.message.text}") or "",
     )
 
 
-def _received_at(understood: Understood, fetched_at: datetime) -> datetime:
-    """The certified time for PEC, else the sender's Date unless it lies in the future."""
-    claimed = understood.received_at
-    if claimed is None or claimed > fetched_at + timedelta(minutes=5):
-        return fetched_at
-    return claimed
+def _arrival(
+    understood: Understood, incoming: IncomingMessage, anchors: list[x509.Certificate]
+) -> datetime:
+    """When the message reached us, which numbering, deadlines and reports use.
+
+    The certified time of a PEC envelope or receipt whose signature is valid and
+    by a provider on the trust list (a forged daticert.xml cannot backdate a
+    case); else the IMAP INTERNALDATE
+    (``fetched_at``); else, for a file, its topmost Received header; else now.
+    Never the sender's Date (a message claiming 2003 is not numbered in 2003),
+    never a time in the future.
+    """
+    now = timezone.now()
+    pec, check = understood.pec, understood.signature
+    certified = (
+        pec is not None
+        and check is not None
+        and check.status == VALID
+        and signer_trusted(check.certificate_pem, anchors)
+    )
+    candidates = [
+        pec.info.certified_at if certified and pec is not None else None,
+        incoming.fetched_at,
+        understood.arrived_at,
+    ]
+    for moment in candidates:
+        if moment is not None and moment <= now + timedelta(minutes=5):
+            return moment
+    return now

@@ -64,11 +64,22 @@ def messages_ingest(*, mailbox: Mailbox, messages: Sequence[IncomingMessage]) ->
 
 
 def _parse(incoming: IncomingMessage) -> Parsed:
+    """Understand one message; one that cannot be understood is marked for quarantine.
+
+    ``understand`` is pure (no database, no network), so anything it raises is a
+    fact about this message, never a broken system: the message is kept whole in
+    quarantine and the mailbox goes on.
+    """
     sha = sha256_of(incoming.raw)
     try:
         return Parsed(incoming, sha, understand(incoming.raw))
     except (MessageTooLarge, UnparseableMessage) as exc:
         return Parsed(incoming, sha, None, problem=str(exc))
+    except (RecursionError, MemoryError) as exc:
+        return Parsed(incoming, sha, None, problem=f"cannot be understood: {type(exc).__name__}")
+    except Exception as exc:  # not swallowed: logged with its traceback, message quarantined
+        logger.exception("intake could not understand message %s", sha)
+        return Parsed(incoming, sha, None, problem=f"cannot be understood: {exc!r}"[:500])
 
 
 def _file_alone(mailbox: Mailbox, item: Parsed) -> IngestResult:

@@ -20,8 +20,11 @@ from datetime import datetime, timedelta, timezone
 from email.message import Message
 from enum import StrEnum
 
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
+
 from correspondence.intake.decoding import decode_bytes, decode_words, normalise_space
-from correspondence.intake.parsing import message_bytes, message_ids
+from correspondence.intake.mime import message_bytes, message_ids
 
 
 class PecKind(StrEnum):
@@ -180,16 +183,18 @@ class _Daticert:
 
 
 def _read_daticert(data: bytes) -> _Daticert | None:
-    """The fields of daticert.xml, or None when it is not well-formed XML.
+    """The fields of daticert.xml, or None when it cannot be read even after repair.
 
-    Documents declaring entities are refused: the certified data never needs
-    them and they are the vector of entity-expansion attacks.
+    Providers write characters XML 1.0 forbids (control characters raw or as
+    character references) and bytes outside the declared encoding; those are
+    repaired first (``daticert_repaired``). Documents declaring entities
+    are refused (defusedxml): the certified data never needs them and
+    they are the vector of entity-expansion and external-reference attacks.
     """
-    if b"<!ENTITY" in data:
-        return None
-    try:
-        root = ElementTree.fromstring(data)
-    except (ElementTree.ParseError, LookupError, ValueError):  # LookupError: unknown encoding
+    root = _xml_root(data)
+    if root is None:
+        root = _xml_root(daticert_repaired(data))
+    if root is None:
         return None
     return _Daticert(
         tipo=root.get("tipo", "").strip().lower(),
@@ -205,6 +210,39 @@ def _read_daticert(data: bytes) -> _Daticert | None:
         errore_esteso=_text(root, "dati/errore-esteso"),
         data=_certified_time(root.find("dati/data")),
     )
+
+
+def _xml_root(data: bytes) -> ElementTree.Element | None:
+    if b"<!ENTITY" in data:
+        return None
+    try:
+        # Providers name Postacert.dtd in a DOCTYPE; it is never fetched, and
+        # defusedxml refuses any entity or external reference.
+        root: ElementTree.Element = defused.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException, LookupError, ValueError):
+        return None  # LookupError: an unknown encoding
+    return root
+
+
+# Characters XML 1.0 forbids (section 2.2), raw or as character references.
+_FORBIDDEN_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORBIDDEN_REFS_RE = re.compile(
+    r"&#(?:x0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]));"
+)
+_DECLARED_ENCODING_RE = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']*)(["'])""")
+
+
+def daticert_repaired(data: bytes) -> bytes:
+    """daticert.xml as UTF-8 without the characters XML 1.0 forbids.
+
+    The text is decoded in its declared encoding when the bytes fit it, else
+    detected; the declaration is rewritten to UTF-8 to match.
+    """
+    match = _DECLARED_ENCODING_RE.match(data)
+    text = decode_bytes(data, match.group(2).decode("ascii", "replace") if match else "utf-8")[0]
+    text = _FORBIDDEN_REFS_RE.sub("", _FORBIDDEN_CHARS_RE.sub("", text))
+    repaired = text.encode("utf-8")
+    return _DECLARED_ENCODING_RE.sub(rb"\1utf-8\3", repaired, count=1)
 
 
 def _text(root: ElementTree.Element, path: str) -> str:

@@ -24,7 +24,7 @@ class MessageEntry:
     understood: Understood
     uidvalidity: int | None
     uid: int | None
-    fetched_at: datetime
+    arrived_at: datetime
     certifies: Message | None = None
 
 
@@ -36,9 +36,14 @@ def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
     words: dict[int, list[str]] = {}
     for entry, message in zip(entries, messages, strict=True):
         parsed, sender = entry.understood.message, entry.understood.sender
+        evidence = _evidence(entry.understood)
+        kept = {(name, content) for name, content, _ctype in evidence}
         for item in parsed.attachments:
-            attachments.append(attachment_of(message, item, inline=item.inline))
-        for name, content, ctype in _evidence(entry.understood):
+            # A receipt is its own message: its daticert.xml and smime.p7s are
+            # already among the evidence, once.
+            if (item.filename.lower(), item.content) not in kept:
+                attachments.append(attachment_of(message, item, inline=item.inline))
+        for name, content, ctype in evidence:
             attachments.append(
                 attachment_new(
                     message=message,
@@ -71,7 +76,8 @@ def _message_new(entry: MessageEntry) -> Message:
         from_name=db_text(sender.name) if sender else "",
         to=[a.address for a in parsed.to],
         cc=[a.address for a in parsed.cc],
-        date=entry.understood.received_at or entry.fetched_at,
+        date=entry.arrived_at,
+        claimed_date=parsed.date,
         subject=db_text(parsed.subject)[:998],
         text=db_text(parsed.text),
         html=db_text(parsed.html),
@@ -152,7 +158,12 @@ def _pec_data(understood: Understood) -> dict[str, Any] | None:
     if pec is None:
         return None
     info = pec.info
+    check = understood.signature
     return {
+        "signature": check.status if check else "absent",
+        "signer": check.signer if check else None,
+        "signature_reason": check.reason if check else "",
+        "signer_certificate": check.certificate_pem if check else None,
         "kind": info.kind.value,
         "identificativo": info.identificativo,
         "msgid": info.msgid,

@@ -6,7 +6,7 @@ message; everything it returns is derived from the bytes alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from correspondence.intake.classify import Bounce, automatic_reason, read_bounce
@@ -15,9 +15,11 @@ from correspondence.intake.parsing import (
     Address,
     ParsedMessage,
     UnparseableMessage,
+    parse_date,
     parse_message,
 )
 from correspondence.intake.pec import TRANSPORT_KINDS, PecEnvelope, read_pec
+from correspondence.intake.smime import SignatureCheck, verify_message
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,14 @@ class Understood:
     ``message`` is the inner ``postacert.eml`` for a PEC transport or anomaly
     envelope, else the message itself; ``envelope`` is the outer envelope
     exactly when ``message`` was unwrapped from one (receipts are not
-    unwrapped: ``pec`` says what they certify).
+    unwrapped: ``pec`` says what they certify). ``signature`` is the verdict on
+    the provider's S/MIME signature of a PEC message (None for other mail).
+
+    ``received_at`` is what the bytes say of the message's time: the certified
+    time for PEC, else the sender's ``Date`` (a claim). ``arrived_at`` is the date
+    of the topmost ``Received`` header (added by the last hop, our own server),
+    None when there is none. Intake files by arrival (``filing._arrival``): the
+    certified time of a verified PEC, else the server's times.
     """
 
     message: ParsedMessage
@@ -38,6 +47,8 @@ class Understood:
     automatic: str | None
     bounce: Bounce | None
     recipients: list[str]
+    signature: SignatureCheck | None = None
+    arrived_at: datetime | None = None
 
 
 def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
@@ -51,10 +62,15 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
     outer = parse_message(raw, max_size=max_size)
     pec = read_pec(raw) if _may_be_pec(outer) else None
     inner = _inner_message(pec, max_size)
+    signature = verify_message(raw) if pec is not None else None
+    arrived = topmost_received_at(outer)
     if pec is not None and pec.info.kind in TRANSPORT_KINDS:
-        return _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
+        understood = _understood_transport(outer, inner or outer, pec, unwrapped=inner is not None)
+        return replace(understood, signature=signature, arrived_at=arrived)
     if pec is not None:
         return Understood(
+            signature=signature,
+            arrived_at=arrived,
             message=outer,
             envelope=None,
             pec=pec,
@@ -73,7 +89,17 @@ def understand(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Understood:
         automatic=automatic_reason(outer),
         bounce=read_bounce(raw, outer),
         recipients=_recipients(outer),
+        arrived_at=arrived,
     )
+
+
+def topmost_received_at(message: ParsedMessage) -> datetime | None:
+    """The date of the topmost ``Received`` header: the time after its last ";"
+    (RFC 5321 section 4.4), or None when there is none or it does not parse."""
+    values = message.headers.get("received", [])
+    if not values or ";" not in values[0]:
+        return None
+    return parse_date(values[0].rsplit(";", 1)[1])
 
 
 def _may_be_pec(msg: ParsedMessage) -> bool:

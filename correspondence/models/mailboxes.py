@@ -1,5 +1,6 @@
 """Supervised mailboxes and the quarantine of messages that could not be processed."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +62,7 @@ class Mailbox(models.Model):
 
     class AutoReply(models.TextChoices):
         POOL = "pool", _("As the pool says")
-        ON = "on", _("Always (this mailbox's text)")
+        ON = "on", _("Always (this mailbox's own text where it has one)")
         OFF = "off", _("Never")
 
     name = models.CharField(_("name"), max_length=255)
@@ -133,8 +134,6 @@ class Mailbox(models.Model):
     auto_reply = models.CharField(
         _("auto-reply"), max_length=10, choices=AutoReply, default=AutoReply.POOL
     )
-    auto_reply_subject = models.CharField(_("auto-reply subject"), max_length=255, blank=True)
-    auto_reply_body = models.TextField(_("auto-reply text"), blank=True)
     auto_reply_daily_limit = models.PositiveSmallIntegerField(
         _("auto-replies per address per day"), default=3
     )
@@ -153,7 +152,9 @@ class Mailbox(models.Model):
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
-        FieldRowPanel([FieldPanel("pool"), FieldPanel("kind"), FieldPanel("active")]),
+        FieldRowPanel(
+            [FieldPanel("pool", widget=forms.Select), FieldPanel("kind"), FieldPanel("active")]
+        ),
         FieldPanel("address"),
         FieldPanel("protocol"),
         FieldPanel("directory"),
@@ -199,8 +200,6 @@ class Mailbox(models.Model):
         MultiFieldPanel(
             [
                 FieldPanel("auto_reply"),
-                FieldPanel("auto_reply_subject"),
-                FieldPanel("auto_reply_body"),
                 FieldPanel("auto_reply_daily_limit"),
             ],
             heading=_("Auto-reply"),

@@ -27,6 +27,9 @@ class Message(models.Model):
         CONSULTATION_IN = "consultation_in", _("Consultation answer")
         RECEIPT = "receipt", _("Receipt")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
+        # The same message received again by another watched mailbox (To one
+        # pool, Cc another): kept as evidence on the case the first copy opened.
+        COPY = "copy", _("Copy from another mailbox")
 
     case = models.ForeignKey(
         "correspondence.CasePage",
@@ -49,7 +52,19 @@ class Message(models.Model):
     from_name = models.CharField(_("sender name"), max_length=255, blank=True)
     to = models.JSONField(_("to"), default=list, blank=True)
     cc = models.JSONField(_("cc"), default=list, blank=True)
-    date = models.DateTimeField(_("date"))
+    date = models.DateTimeField(
+        _("date"),
+        help_text=_(
+            "When the message reached our server (IMAP INTERNALDATE, topmost Received "
+            "header, certified time for PEC), or when we sent it."
+        ),
+    )
+    claimed_date = models.DateTimeField(
+        _("sender's date"),
+        null=True,
+        blank=True,
+        help_text=_("The Date header: what the sender claims, kept and shown, never used."),
+    )
     subject = models.CharField(_("subject"), max_length=998, blank=True)
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("sanitised HTML"), blank=True)
@@ -88,6 +103,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "date"], name="message_case_date"),
+            # Reports count messages received and answers sent in a period.
+            models.Index(fields=["kind", "date"], name="message_kind_date"),
             # Intake asks "already received?" by content hash for every fetched message.
             models.Index(fields=["mailbox", "raw_sha256"], name="message_mailbox_sha"),
         ]

@@ -1,11 +1,43 @@
 """Reference data editors manage: departments, categories and questions, resolution types."""
 
+from django import forms
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.models import Orderable
+
+
+def _in_language(obj: models.Model, stem: str) -> str:
+    """``obj``'s ``<stem>_<language>`` in the active language, else its ``<stem>``."""
+    language = (get_language() or "")[:2]
+    return str(getattr(obj, f"{stem}_{language}", "") or getattr(obj, stem))
+
+
+class NamedInLanguages(models.Model):
+    """A name staff read in their own language: ``label`` picks it, ``name`` the fallback."""
+
+    name_it = models.CharField(_("name in Italian"), max_length=255, blank=True)
+    name_pl = models.CharField(_("name in Polish"), max_length=255, blank=True)
+    name_ro = models.CharField(_("name in Romanian"), max_length=255, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+
+    name_panels = [
+        FieldRowPanel([FieldPanel("name_it"), FieldPanel("name_pl")]),
+        FieldRowPanel([FieldPanel("name_ro"), FieldPanel("name_en")]),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _in_language(self, "name")
 
 
 class Department(models.Model):
@@ -60,7 +92,7 @@ class Department(models.Model):
         return [e.strip() for e in self.emails.splitlines() if e.strip()]
 
 
-class Category(ClusterableModel):
+class Category(NamedInLanguages, ClusterableModel):
     """A kind of request, with its own questions; optional pool restricts where it is offered."""
 
     name = models.CharField(_("name"), max_length=255)
@@ -77,7 +109,8 @@ class Category(ClusterableModel):
 
     panels = [
         FieldPanel("name"),
-        FieldPanel("pool"),
+        *NamedInLanguages.name_panels,
+        FieldPanel("pool", widget=forms.Select),
         FieldPanel("active"),
         InlinePanel("questions", label=_("Questions")),
     ]
@@ -89,9 +122,6 @@ class Category(ClusterableModel):
         constraints = [
             models.UniqueConstraint(fields=["pool", "name"], name="unique_category_name")
         ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Question(Orderable):
@@ -134,6 +164,10 @@ class Question(Orderable):
     asked = models.CharField(_("asked"), max_length=6, choices=Asked, default=Asked.AT_CLOSING)
     key = models.SlugField(_("key"), max_length=50)
     label = models.CharField(_("question"), max_length=255)
+    label_it = models.CharField(_("question in Italian"), max_length=255, blank=True)
+    label_pl = models.CharField(_("question in Polish"), max_length=255, blank=True)
+    label_ro = models.CharField(_("question in Romanian"), max_length=255, blank=True)
+    label_en = models.CharField(_("question in English"), max_length=255, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.TEXT)
     choices = models.TextField(_("choices"), blank=True, help_text=_("One per line."))
     required = models.BooleanField(_("required to close"), default=False)
@@ -141,6 +175,8 @@ class Question(Orderable):
     panels = [
         FieldPanel("key"),
         FieldPanel("label"),
+        FieldRowPanel([FieldPanel("label_it"), FieldPanel("label_pl")]),
+        FieldRowPanel([FieldPanel("label_ro"), FieldPanel("label_en")]),
         FieldPanel("kind"),
         FieldPanel("choices"),
         FieldPanel("required"),
@@ -153,22 +189,26 @@ class Question(Orderable):
         verbose_name_plural = _("questions")
 
     def __str__(self) -> str:
-        return self.label
+        return self.shown
+
+    @property
+    def shown(self) -> str:
+        """The question in the active language, else as first written."""
+        return _in_language(self, "label")
 
     def choice_list(self) -> list[str]:
         return [c.strip() for c in self.choices.splitlines() if c.strip()]
 
 
-class ResolutionType(models.Model):
+class ResolutionType(NamedInLanguages, models.Model):
     """How a case ended ("answered", "refused", "duplicate"…), chosen when closing."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     active = models.BooleanField(_("active"), default=True)
 
+    panels = [FieldPanel("name"), *NamedInLanguages.name_panels, FieldPanel("active")]
+
     class Meta:
         verbose_name = _("resolution type")
         verbose_name_plural = _("resolution types")
         ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name

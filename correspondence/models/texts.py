@@ -1,16 +1,25 @@
 """Texts operators reuse: quick replies that editors manage, and reply drafts in progress."""
 
+from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel
+from wagtail.models import DraftStateMixin, RevisionMixin
+
+from correspondence.models.mail_texts import PreviewedText, placeholder_help, placeholders_validate
 
 
-class QuickReply(models.Model):
-    """A canned answer operators insert into a reply; per pool or for every pool."""
+class QuickReply(DraftStateMixin, RevisionMixin, PreviewedText, models.Model):
+    """A canned answer operators insert into a reply; per pool or for every pool.
+
+    Editors publish it on their own; the composer offers only the live version, with its
+    placeholders already filled for the case.
+    """
 
     title = models.CharField(_("title"), max_length=255)
-    text = models.TextField(_("text"), help_text=_("{number} is replaced by the case number."))
+    text = models.TextField(_("text"))
     pool = models.ForeignKey(
         "correspondence.PoolPage",
         on_delete=models.CASCADE,
@@ -20,16 +29,32 @@ class QuickReply(models.Model):
         verbose_name=_("pool"),
         help_text=_("Empty: offered in every pool."),
     )
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Offered first to customers who write in it. Empty: any language."),
+    )
     active = models.BooleanField(_("active"), default=True)
+
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="quick_reply",
+        for_concrete_model=False,
+    )
 
     panels = [
         FieldPanel("title"),
         FieldPanel("text"),
-        FieldPanel("pool"),
+        FieldPanel("pool", widget=forms.Select),
         FieldPanel("language"),
         FieldPanel("active"),
+        HelpPanel(content=placeholder_help, heading=_("Placeholders")),
     ]
+    signed = True
 
     class Meta:
         verbose_name = _("quick reply")
@@ -38,6 +63,13 @@ class QuickReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        placeholders_validate(text=self.text)
+
+    def preview_texts(self) -> tuple[str, str]:
+        return "{subject}", self.text
 
 
 class ReplyDraft(models.Model):

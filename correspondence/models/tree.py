@@ -1,13 +1,27 @@
 """The page tree: intranet home → pool → year → month → case."""
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+    TitleFieldPanel,
+)
 from wagtail.models import Page
 
 from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
+
+AUTO_REPLY_HELP = _(
+    "The auto-reply's words, one variant per language, are edited under Texts → Mail "
+    "texts, where drafts, history and preview are."
+)
 
 
 class PoolPage(StaffOnlyPageMixin, Page):
@@ -47,41 +61,49 @@ class PoolPage(StaffOnlyPageMixin, Page):
         verbose_name=_("resolution of a worked case"),
     )
     auto_reply_enabled = models.BooleanField(_("send auto-reply"), default=True)
-    auto_reply_subject = models.CharField(
-        _("auto-reply subject"),
-        max_length=255,
-        default=_("We have received your message [{number}]"),
-    )
-    auto_reply_body = models.TextField(
-        _("auto-reply text"),
-        default=_(
-            "Good morning,\n\nwe have received your message and registered it as case "
-            "{number}. Please quote this number in any further correspondence.\n\n"
-            "Kind regards"
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="it",
+        help_text=_(
+            "Customers whose language cannot be told, or who write in a language without "
+            "a text of its own, are answered in this one."
         ),
-        help_text=_("{number} is replaced by the case number, {subject} by the subject."),
     )
 
-    content_panels = [
-        *Page.content_panels,
-        FieldPanel("code"),
-        FieldPanel("description"),
-        FieldPanel("addresses"),
-        FieldPanel("urgency_first"),
-        FieldPanel("response_days"),
-        MultiFieldPanel(
-            [FieldPanel("worked_closes"), FieldPanel("worked_resolution")],
-            heading=_("Worked (LAVORATO)"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("auto_reply_enabled"),
-                FieldPanel("auto_reply_subject"),
-                FieldPanel("auto_reply_body"),
-            ],
-            heading=_("Auto-reply"),
-        ),
-    ]
+    # A pool is not a public web page: one tab, in the words of pools (no SEO, no promote).
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    TitleFieldPanel(
+                        "title",
+                        heading=_("Pool name"),
+                        help_text=_("How staff see the pool in lists, menus and case pages."),
+                    ),
+                    FieldRowPanel([FieldPanel("code"), FieldPanel("language")]),
+                    FieldPanel(
+                        "slug",
+                        heading=_("Address in the intranet"),
+                        help_text=_("The last part of the pool's intranet address."),
+                    ),
+                    FieldPanel("description"),
+                    FieldPanel("addresses"),
+                    FieldRowPanel([FieldPanel("response_days"), FieldPanel("urgency_first")]),
+                    MultiFieldPanel(
+                        [FieldPanel("worked_closes"), FieldPanel("worked_resolution")],
+                        heading=_("Worked (LAVORATO)"),
+                    ),
+                    MultiFieldPanel(
+                        [FieldPanel("auto_reply_enabled"), HelpPanel(content=AUTO_REPLY_HELP)],
+                        heading=_("Auto-reply"),
+                    ),
+                ],
+                heading=_("Pool"),
+            ),
+        ]
+    )
     parent_page_types = ["intranet.IntranetHomePage"]
     subpage_types = ["correspondence.YearPage"]
     wagtail_reference_index_ignore = True
@@ -143,6 +165,12 @@ class PoolMembership(models.Model):
         default=False,
         help_text=_("The profile's flag asks it in every pool; this one only here."),
     )
+
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("pool", widget=forms.Select),
+        FieldPanel("priority"),
+    ]
 
     class Meta:
         verbose_name = _("pool membership")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import html
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,23 @@ MAX_REFERENCES = 20
 _LOCAL_PART_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _DOMAIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _WHITESPACE_RE = re.compile(r"\s+")
+
+
+def bodies_signed(
+    text: str, signature: str, image_cid: str | None, signature_html: str = ""
+) -> tuple[str, str]:
+    """The plain and HTML parts of a mail: ``text`` in paragraphs, the signature below it
+    (after the ``-- `` line in the plain part) and, with ``image_cid``, the inline image.
+    ``signature_html``, already sanitised, stands for the signature in the HTML part."""
+    plain = f"{text.rstrip()}\n\n-- \n{signature}" if signature else text.rstrip()
+    paragraphs = "".join(
+        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n")
+    )
+    signed = signature_html or (
+        f"<p>{html.escape(signature).replace(chr(10), '<br>')}</p>" if signature else ""
+    )
+    img = f'<p><img src="cid:{image_cid}" alt=""></p>' if image_cid else ""
+    return plain, f"<html><body>{paragraphs}{signed}{img}</body></html>"
 
 
 class InvalidAddress(ValueError):

@@ -22,7 +22,15 @@ from correspondence.intake.decoding import sanitise_html
 from correspondence.intake.records import attachment_of
 from correspondence.intake.storage import content_store
 from correspondence.intake.understand import Understood
-from correspondence.models import Attachment, CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.models import (
+    Attachment,
+    CasePage,
+    Mailbox,
+    MailText,
+    Message,
+    OutgoingMail,
+    PoolPage,
+)
 from correspondence.outbox.compose import (
     Draft,
     InvalidAddress,
@@ -32,6 +40,7 @@ from correspondence.outbox.compose import (
     message_id_new,
     outgoing_subject,
 )
+from correspondence.outbox.texts import auto_reply_text, mail_texts_live
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +222,8 @@ def auto_replies_queue(
     """Queues the acknowledgement of each new case to its sender, when the policy allows
     it; one result per case, in order, written together.
 
-    The text is the pool's unless the mailbox overrides it (``Mailbox.auto_reply``);
+    The text is the published one in the customer's language (``outbox.texts``), the
+    mailbox's own before the pool's;
     no reply goes to machines, our own addresses, no-reply senders or a sender
     past the mailbox's daily limit (today's replies are looked up once and counted as
     the batch replies). None, logged at INFO with the reason, where nothing is sent.
@@ -225,8 +235,9 @@ def auto_replies_queue(
     senders = [_sender_of(understood) for _case, understood in opened]
     sent_today = auto_replies_today(addresses=senders)
     drafts: list[Queued | None] = []
+    live = mail_texts_live(kind=MailText.Kind.AUTO_REPLY)
     for (case, understood), sender in zip(opened, senders, strict=True):
-        template = auto_reply_text(mailbox=mailbox, pool=case.pool)
+        template = auto_reply_text(mailbox=mailbox, case=case, live=live)
         reason = (
             f"auto-replies are off for mailbox {mailbox.slug} or pool {case.pool.code}"
             if template is None
@@ -252,7 +263,7 @@ def _auto_reply_draft(
     case: CasePage, mailbox: Mailbox, understood: Understood, template: tuple[str, str]
 ) -> Queued | None:
     parsed = understood.message
-    subject, body = (_placeholders_fill(t, case) for t in template)
+    subject, body = template
     try:
         draft = draft_new(
             case=case,
@@ -270,23 +281,6 @@ def _auto_reply_draft(
     return Queued(case=case, mailbox=mailbox, draft=draft)
 
 
-def auto_reply_text(*, mailbox: Mailbox, pool: PoolPage) -> tuple[str, str] | None:
-    """The (subject, body) templates for a new case, or None when auto-replies are off.
-
-    A mailbox set to "on" with a blank subject or body borrows the pool's.
-    """
-    if mailbox.auto_reply == Mailbox.AutoReply.OFF:
-        return None
-    if mailbox.auto_reply == Mailbox.AutoReply.ON:
-        return (
-            mailbox.auto_reply_subject or pool.auto_reply_subject,
-            mailbox.auto_reply_body or pool.auto_reply_body,
-        )
-    if not pool.auto_reply_enabled:
-        return None
-    return pool.auto_reply_subject, pool.auto_reply_body
-
-
 def _auto_reply_refusal(
     mailbox: Mailbox, understood: Understood, own: set[str], sent_today: int
 ) -> str | None:
@@ -302,11 +296,6 @@ def _auto_reply_refusal(
         replies_sent_today=sent_today,
         daily_limit=mailbox.auto_reply_daily_limit,
     )
-
-
-def _placeholders_fill(template: str, case: CasePage) -> str:
-    # Editors write these texts: plain replacement, so a stray brace is never an error.
-    return template.replace("{number}", case.number).replace("{subject}", case.subject)
 
 
 def own_addresses() -> set[str]:

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
-from correspondence.models import CasePage, MonthPage, PoolPage
+from correspondence.models import CasePage, MonthPage, PoolPage, ServiceLevelPolicy
 from correspondence.services.audit import cases_log
 from correspondence.services.cases import (
     NewCase,
@@ -26,6 +26,7 @@ from correspondence.services.cases import (
     case_page_new,
     month_page_for,
 )
+from correspondence.services.deadlines import policies_active
 from correspondence.services.search import cases_search_init
 
 
@@ -47,13 +48,18 @@ def cases_create_batch(
         months[month.pk] = month
         by_month[month.pk].append(item)
     created: list[CasePage] = []
+    policies = policies_active()
     for month_id, month_items in by_month.items():
-        created += _create_under(pool, months[month_id], month_items, user)
+        created += _create_under(pool, months[month_id], month_items, user, policies)
     return created
 
 
 def _create_under(
-    pool: PoolPage, month: MonthPage, items: list[NewCase], user: Any
+    pool: PoolPage,
+    month: MonthPage,
+    items: list[NewCase],
+    user: Any,
+    policies: list[ServiceLevelPolicy],
 ) -> list[CasePage]:
     month = MonthPage.objects.select_for_update().get(pk=month.pk)
     numbers = case_numbers_reserve(pool=pool, year=month.year, count=len(items))
@@ -61,7 +67,7 @@ def _create_under(
     start = Page._str2int(last.path[-Page.steplen :]) if last else 0
     now = timezone.now()
     cases = [
-        _case_object(pool, month, item, number, start + offset + 1, now)
+        _case_object(pool, month, item, number, start + offset + 1, now, policies)
         for offset, (item, number) in enumerate(zip(items, numbers, strict=True))
     ]
     pages = Page.objects.bulk_create([Page(**_page_fields(case)) for case in cases])
@@ -83,10 +89,16 @@ def _create_under(
 
 
 def _case_object(
-    pool: PoolPage, month: MonthPage, item: NewCase, number: str, position: int, now: Any
+    pool: PoolPage,
+    month: MonthPage,
+    item: NewCase,
+    number: str,
+    position: int,
+    now: Any,
+    policies: list[ServiceLevelPolicy],
 ) -> CasePage:
     """The case page as `case_create` makes it, with the tree fields `add_child` would set."""
-    case = case_page_new(pool=pool, data=item, number=number)
+    case = case_page_new(pool=pool, data=item, number=number, policies=policies)
     case.draft_title = case.title
     case.content_type = ContentType.objects.get_for_model(CasePage)
     case.path = Page._get_path(month.path, month.depth + 1, position)

@@ -9,9 +9,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.log_actions import log
 
-from correspondence.models import CaseCounter, CasePage, MonthPage, PoolPage, YearPage
+from correspondence.models import (
+    CaseCounter,
+    CasePage,
+    MonthPage,
+    PoolPage,
+    ServiceLevelPolicy,
+    YearPage,
+)
+from correspondence.services.deadlines import dues_compute, dues_fields, policies_active, policy_for
 from correspondence.services.search import cases_search_init
-from workflow.deadlines import due_after
 from workflow.numbering import case_number_format
 
 
@@ -28,6 +35,7 @@ class NewCase:
     urgency: int = 1
     category_id: int | None = None
     mailbox_id: int | None = None
+    language: str = ""
 
 
 def case_numbers_reserve(*, pool: PoolPage, year: int, count: int = 1) -> list[str]:
@@ -78,9 +86,16 @@ def month_page_for(*, pool: PoolPage, moment: datetime) -> MonthPage:
     return _month_page(_year_page(pool, local.year), local.month)
 
 
-def case_page_new(*, pool: PoolPage, data: NewCase, number: str) -> CasePage:
-    """The unsaved case page for `data`, with its number and deadline, not yet in the tree."""
-    return CasePage(
+def case_page_new(
+    *,
+    pool: PoolPage,
+    data: NewCase,
+    number: str,
+    policies: list[ServiceLevelPolicy] | None = None,
+) -> CasePage:
+    """The unsaved case page for `data`, with its number and due times, not yet in the
+    tree; `policies` are the active service-level policies (read when not given)."""
+    case = CasePage(
         title=f"{number} {data.subject}"[:255].strip(),
         slug=slugify(number),
         number=number,
@@ -94,8 +109,19 @@ def case_page_new(*, pool: PoolPage, data: NewCase, number: str) -> CasePage:
         urgency=data.urgency,
         category_id=data.category_id,
         mailbox_id=data.mailbox_id,
-        due_at=due_after(data.received_at, working_days=pool.response_days),
+        language=data.language,
     )
+    policy = policy_for(
+        policies if policies is not None else policies_active(),
+        pool_id=pool.pk,
+        category_id=data.category_id,
+        channel=data.channel,
+        urgency=data.urgency,
+    )
+    dues = dues_compute(policy=policy, pool=pool, received_at=data.received_at)
+    for name, value in dues_fields(case, dues).items():
+        setattr(case, name, value)
+    return case
 
 
 @transaction.atomic

@@ -245,11 +245,14 @@ CELERY_TASK_DEFAULT_QUEUE = "periodic"
 CELERY_TASK_ROUTES = {
     "correspondence.tasks.mailbox_*": {"queue": "intake"},
     "correspondence.tasks.outbox_*": {"queue": "outbox"},
+    # Workbooks of a million cases take minutes: never in the way of periodic work.
+    "intranet.tasks.report_*": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULE = {
     "mailboxes-poll": {"task": "correspondence.tasks.mailboxes_poll_task", "schedule": 10.0},
     "mailboxes-alert": {"task": "correspondence.tasks.mailboxes_alert_task", "schedule": 60.0},
     "outbox-retry": {"task": "correspondence.tasks.outbox_retry_task", "schedule": 60.0},
+    "escalations-run": {"task": "workflow.tasks.escalations_run_task", "schedule": 60.0},
     "cases-release-untouched": {
         "task": "workflow.tasks.cases_release_untouched_task",
         "schedule": 300.0,

@@ -87,6 +87,25 @@ def test_by_date_range_and_state(world: dict) -> None:
     assert _found(world, q="rimborso", state="taken") == set()
 
 
+@pytest.mark.parametrize(
+    ("language", "start", "end", "placeholder"),
+    [
+        ("it", "01/04/2026", "30/04/2026", "gg/mm/aaaa"),
+        ("pl", "1.04.2026", "30.04.2026", "dd.mm.rrrr"),
+    ],
+)
+def test_dates_are_typed_as_the_users_language_writes_them(
+    world: dict, language: str, start: str, end: str, placeholder: str
+) -> None:
+    user = User.objects.get(pk=int(world["client"].session["_auth_user_id"]))
+    user.profile.language = language
+    user.profile.save()
+    found = _found(world, q="rimborso", **{"from": start, "to": end})
+    assert found == {"april"}
+    page = world["client"].get("/search/", {"q": "rimborso"}).content.decode()
+    assert f'placeholder="{placeholder}"' in page
+
+
 def test_never_another_pool_nor_a_colleagues_case(world: dict) -> None:
     assert "foreign" not in _found(world, q="rimborso")
     assert "theirs" not in _found(world, q="altrui")

@@ -16,7 +16,8 @@ from workflow.lifecycle import case_take
 
 pytestmark = pytest.mark.django_db
 ROW = re.compile(
-    r'<tr class="state-(\w+)">\s*<td><a href="([^"]+)">([^<]+)</a></td>(.*?)</tr>', re.S
+    r'<tr class="state-(\w+)(?: late-\w+)?">\s*<td><a href="([^"]+)">([^<]+)</a></td>(.*?)</tr>',
+    re.S,
 )
 
 
@@ -61,7 +62,7 @@ def test_a_pool_row_links_to_its_case_and_shows_its_columns(
     assert len(subject) == 80
     assert customer == "giulia@example.it"
     assert received == "03/10/2026 10:30 a.m."  # Europe/Rome, as the |date filter gave it
-    assert due == timezone.localtime(case.due_at).strftime("%m/%d/%Y")
+    assert due.endswith(timezone.localtime(case.due_at).strftime("%m/%d/%Y"))
     assert '<span class="state">Taken</span>' in label
     assert assignee == "Anna Verdi"
 
@@ -207,6 +208,38 @@ def test_the_home_page_counts_each_pools_work_up_to_a_cap(
     sinistri_card = body.split(sinistri.title, 1)[1].split("</li>", 1)[0]
     assert '<span><span class="count">3</span> new</span>' in sinistri_card
     assert '<span><span class="count">4</span> open</span>' in sinistri_card
+
+
+def test_overdue_and_about_to_be_late_cases_are_marked_in_every_list(
+    op: User, sinistri: PoolPage, make_case: Callable[..., CasePage]
+) -> None:
+    """Another colour (a row class) and an icon with its words, in the pool list, search
+    and "Assigned to me"; a case on time carries no mark."""
+    now = timezone.now()
+    late, soon, fine = (make_case(sinistri, subject=s) for s in ("late", "soon", "fine"))
+    for case in (late, soon, fine):
+        case_take(case_id=case.pk, user=op)
+    CasePage.objects.filter(pk=late.pk).update(
+        deadline_at=now - timedelta(days=240), warning_at=now - timedelta(days=250)
+    )
+    CasePage.objects.filter(pk=soon.pk).update(
+        deadline_at=now + timedelta(hours=2), warning_at=now - timedelta(hours=1)
+    )
+    CasePage.objects.filter(pk=fine.pk).update(
+        deadline_at=now + timedelta(days=3), warning_at=now + timedelta(days=2)
+    )
+    client = _client(op)
+    for url, params in ((sinistri.url, {}), ("/search/", {"q": ""}), ("/", {})):
+        body = client.get(url, params).content.decode()
+        rows = dict(re.findall(r'<tr class="([^"]+)">\s*<td><a href="[^"]+">([^<]+)</a>', body))
+        marks = {number: cls for cls, number in rows.items()}
+        assert "late-overdue" in marks[late.number], url
+        assert "late-soon" in marks[soon.number], url
+        assert "late-" not in marks[fine.number], url
+        assert body.count('class="late-mark late-mark-overdue"') == 1
+        assert body.count('class="late-mark late-mark-soon"') == 1
+        assert '<span class="late-text">Overdue</span>' in body
+        assert '<span class="late-text">Due soon</span>' in body
 
 
 def test_an_operators_lists_start_with_the_work_that_waited_longest(

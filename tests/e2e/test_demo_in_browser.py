@@ -168,7 +168,8 @@ def test_op_sinistri_takes_next_answers_and_closes_in_polish(demo: Demo, browser
     page.click(".composer button[type=submit]")
     page.wait_for_selector(".message.kind-outbound")
     page.click("details.panel:has(form[action$='/close/']) summary")
-    page.select_option("select[name=resolution_type]", label="Risposta inviata")
+    # Resolution types are named in the operator's language (Polish here).
+    page.select_option("select[name=resolution_type]", label="Odpowiedź wysłana")
     page.fill("textarea[name=resolution_text]", "Odpowiedziano klientowi.")
     page.click("form[action$='/close/'] button")
     page.wait_for_selector("form[action$='/reopen/']")

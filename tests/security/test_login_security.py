@@ -155,6 +155,9 @@ for name, password in (("op.demo", "demo"), ("real", "pw")):
 """
 
 
+@pytest.mark.postgresql(
+    reason="the production settings run on PostgreSQL: it hands them its test database"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_demo_user_cannot_log_in_under_the_production_settings() -> None:
     """The real production settings module, in its own process, on the test database."""

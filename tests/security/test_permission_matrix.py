@@ -83,7 +83,25 @@ URLS: dict[str, Entry] = {
         lambda w: f"/attachments/{w.attachment.pk}/", expect(VIEW_A)
     ),
     "search/": Entry(lambda w: "/search/?q=ZX81", expect(LOGGED_IN)),
+    "profile/": Entry(lambda w: "/profile/", expect(LOGGED_IN)),
+    # One's own signature image only; nobody in the matrix has one.
+    "profile/signature.jpg": Entry(lambda w: "/profile/signature.jpg", expect(set())),
     "register/": Entry(lambda w: "/register/", expect(LEAD_A)),
+    # Reports: team leaders (their pools) and managers (every pool) hold EXPORT.
+    "reports/": Entry(lambda w: "/reports/", expect(LEAD_A | {"manager"})),
+    "reports/export/": Entry(lambda w: "/reports/export/", POST_ONLY),
+    # An export is its owner's only: someone else's (or none) is refused to every role.
+    "reports/exports/<int:export_id>/": Entry(lambda w: "/reports/exports/999999/", expect(set())),
+    "reports/exports/<int:export_id>/download/": Entry(
+        lambda w: "/reports/exports/999999/download/", expect(set())
+    ),
+    # The board: team leaders (their pools) and managers (who export them); nobody else.
+    "board/": Entry(lambda w: "/board/", expect(LEAD_A | {"manager"})),
+    "board/figures/": Entry(lambda w: "/board/figures/", expect(LEAD_A | {"manager"})),
+    # A case's whole record: whoever may export its pool.
+    "cases/<int:case_id>/dossier/": Entry(
+        lambda w: f"/cases/{w.case.pk}/dossier/", expect(LEAD_A | {"manager"})
+    ),
     "i18n/setlang/": Entry(
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
     ),

@@ -1,7 +1,9 @@
-"""Models of the workflow: assignment rules, reply approval and consultation."""
+"""Models of the workflow: the pools' routing rules and how they assign cases, reply
+approval and consultation, and the escalation of cases about to be late or late."""
 
 from workflow.models.approval import PendingReply, PendingReplyFile, PoolLeaderApprovalTask
 from workflow.models.consultation import ColleagueAnswer, ColleagueQuestion, Consultation
+from workflow.models.escalation import Escalation, EscalationRule, EscalationWhen, Notice
 from workflow.models.rules import Assignment, RoutingRule, SenderTest
 
 __all__ = [
@@ -9,6 +11,10 @@ __all__ = [
     "ColleagueAnswer",
     "ColleagueQuestion",
     "Consultation",
+    "Escalation",
+    "EscalationRule",
+    "EscalationWhen",
+    "Notice",
     "PendingReply",
     "PendingReplyFile",
     "PoolLeaderApprovalTask",

@@ -30,8 +30,8 @@ from correspondence.models import (
 )
 from correspondence.permissions import LEAD, WORK, may, require_pool_permission
 from correspondence.services.cases import month_page_for
+from correspondence.services.deadlines import case_deadline_refresh, case_deadlines_recompute
 from intranet.models import Absence, UserProfile
-from workflow.deadlines import due_after
 from workflow.lifecycle import case_assign_by_rule
 from workflow.models import Assignment, RoutingRule
 from workflow.rules.distribution import is_present, operator_pick
@@ -243,11 +243,15 @@ def _rule_apply(*, case: CasePage, rule: RoutingRule, data: RuleData) -> list[st
     if actions.pool_id is not None and actions.pool_id != case.pool_id:
         _case_move(case=case, pool=PoolPage.objects.get(pk=actions.pool_id))
         changes["pool_id"] = actions.pool_id
+    if changes:
+        # Another category, urgency or pool may mean another service-level policy.
+        case_deadlines_recompute(case=case)
     pick = None
     if actions.assignment and case.state == State.NEW and case.assignee_id is None:
         pick = _operator_choose(rule=rule, data=data, pool_id=changes.get("pool_id", case.pool_id))
         if pick is not None:
-            case_assign_by_rule(case=case, user_id=pick, rule_id=rule.pk)
+            assigned = case_assign_by_rule(case=case, user_id=pick, rule_id=rule.pk)
+            case_deadline_refresh(case=assigned)
     log(instance=case, action="workflow.rule.apply", data={"rule": rule.pk, **changes})
     names = names_for([data], assignees=[pick] if pick else [])
     return outcome_texts(actions, names, pick=pick, attempted=bool(actions.assignment))
@@ -271,9 +275,7 @@ def _case_move(*, case: CasePage, pool: PoolPage) -> None:
     """Moves the case under the target pool's month page and makes it that pool's case."""
     page = CasePage.objects.get(pk=case.pk)
     page.move(_month_page(pool, case.received_at), pos="last-child")
-    CasePage.objects.filter(pk=case.pk).update(
-        pool=pool, due_at=due_after(case.received_at, working_days=pool.response_days)
-    )
+    CasePage.objects.filter(pk=case.pk).update(pool=pool)
 
 
 def _month_page(pool: PoolPage, moment: datetime) -> MonthPage:

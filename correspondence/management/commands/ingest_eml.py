@@ -2,20 +2,27 @@
 
 Prints one JSON object per file on its own line (see `intake_report`), always: a file
 that could not be filed gets a line with the outcome "error" and the reason, the other
-files go on, and the command then exits with an error.
+files go on, and the command then exits with an error. Files are filed in batches
+(``messages_ingest``: one transaction per batch; a batch that fails is filed again
+file by file); a run of more than one batch reports its progress on stderr.
 """
 
 import json
 import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from correspondence.intake.ingest import IngestResult, message_ingest
+from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
 from correspondence.models import Mailbox
 
 TEXT_LIMIT = 2000
+# Files filed in one transaction, as IMAP intake files one fetch.
+BATCH_FILES = 100
+BATCH_BYTES = 32 * 1024 * 1024
 logger = logging.getLogger(__name__)
 
 
@@ -39,9 +46,11 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
     message = understood.message if understood else None
     sender = understood.sender if understood else None
     pec = understood.pec if understood else None
-    received = understood.received_at if understood else None
+    signature = understood.signature if understood else None
+    received = result.arrived_at
     if result.case is not None and result.outcome == "created":
         received = result.case.received_at
+    sent = message.date if message else None
     return {
         "file": str(path),
         "outcome": result.outcome,
@@ -51,15 +60,18 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
         "subject": message.subject if message else None,
         "text": message.text[:TEXT_LIMIT] if message else None,
         "received_at": received.isoformat() if received else None,
+        "sent_at": sent.isoformat() if sent else None,
         "attachments": [a.filename for a in message.attachments] if message else [],
         "pec": {
             "kind": pec.info.kind.value,
             "identificativo": pec.info.identificativo,
             "msgid": pec.info.msgid,
+            "signature": signature.status if signature else "absent",
+            "signer": signature.signer if signature else None,
         }
         if pec
         else None,
-        "reason": result.reason if result.outcome in ("ignored", "quarantined") else None,
+        "reason": result.reason if result.outcome in ("ignored", "quarantined", "copy") else None,
     }
 
 
@@ -76,14 +88,66 @@ class Command(BaseCommand):
             slugs = ", ".join(Mailbox.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"no mailbox {options['mailbox']!r} (known: {slugs})")
         paths = eml_paths(options["paths"])
-        failed = 0
-        for path in paths:
-            try:
-                report = intake_report(path, message_ingest(mailbox=mailbox, raw=path.read_bytes()))
-            except Exception as exc:  # reported on the file's own line, then the exit code
-                logger.exception("%s could not be filed", path)
-                report = {"file": str(path), "outcome": "error", "reason": f"{exc!r}"}
-                failed += 1
-            self.stdout.write(json.dumps(report, ensure_ascii=False))
+        started, done, failed = time.monotonic(), 0, 0
+        for batch in _batches(paths):
+            for report in _batch_reports(mailbox, batch):
+                failed += report["outcome"] == "error"
+                self.stdout.write(json.dumps(report, ensure_ascii=False))
+            done += len(batch)
+            if len(paths) > BATCH_FILES:
+                rate = done / max(time.monotonic() - started, 1e-6)
+                self.stderr.write(f"ingest_eml: {done}/{len(paths)} files, {rate:.1f}/s")
         if failed:
             raise CommandError(f"{failed} of {len(paths)} files could not be filed")
+
+
+Read = tuple[Path, bytes | None, str]  # a file, its bytes, or why it could not be read
+
+
+def _batch_reports(mailbox: Mailbox, batch: list[Read]) -> list[dict[str, Any]]:
+    """One report per file of the batch, in order; filed together, or one by one when
+    the batch as a whole raises, so that each file gets its own outcome or error."""
+    readable = [(path, raw) for path, raw, _error in batch if raw is not None]
+    try:
+        results = messages_ingest(
+            mailbox=mailbox, messages=[IncomingMessage(raw=raw) for _path, raw in readable]
+        )
+        reports = {p: intake_report(p, r) for (p, _raw), r in zip(readable, results, strict=True)}
+    except Exception:  # each file is filed again alone below, its error on its own line
+        logger.exception("a batch of %d files failed, filing them one by one", len(readable))
+        reports = {path: _report_alone(mailbox, path, raw) for path, raw in readable}
+    return [reports.get(path) or _error(path, error) for path, _raw, error in batch]
+
+
+def _report_alone(mailbox: Mailbox, path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        (result,) = messages_ingest(mailbox=mailbox, messages=[IncomingMessage(raw=raw)])
+    except Exception as exc:  # reported on the file's own line, then the exit code
+        logger.exception("%s could not be filed", path)
+        return _error(path, f"{exc!r}")
+    return intake_report(path, result)
+
+
+def _error(path: Path, reason: str) -> dict[str, Any]:
+    return {"file": str(path), "outcome": "error", "reason": reason}
+
+
+def _batches(paths: list[Path]) -> Iterator[list[Read]]:
+    """The files read in batches filed together (as IMAP intake files a fetch): up to
+    ``BATCH_FILES`` files or ``BATCH_BYTES`` bytes, at least one file each."""
+    batch: list[Read] = []
+    size = 0
+    for path in paths:
+        try:
+            raw: bytes | None = path.read_bytes()
+            error = ""
+        except OSError as exc:
+            raw, error = None, f"{exc!r}"
+        length = len(raw or b"")
+        if batch and (len(batch) >= BATCH_FILES or size + length > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append((path, raw, error))
+        size += length
+    if batch:
+        yield batch

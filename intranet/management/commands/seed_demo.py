@@ -18,17 +18,20 @@ from correspondence.models import (
     Category,
     Department,
     Mailbox,
+    MailText,
     PoolMembership,
     PoolPage,
     Question,
     QuickReply,
     ResolutionType,
 )
+from correspondence.services.pec_trust import pec_trust_import
 from intranet.auth import DEMO_GROUP
 from intranet.home import home_page_ensure
 from intranet.models import IntranetHomePage, UserProfile
 
 DEMO_MAIL = Path(settings.BASE_DIR) / "fixtures" / "demo" / "mail"
+DEMO_TRUST_LIST = Path(settings.BASE_DIR) / "fixtures" / "demo" / "pec-trust.pem"
 POOLS = [
     # title, code, slug, address, PEC?
     ("Sinistri", "SIN", "sinistri", "sinistri@assicura.example.it", False),
@@ -63,20 +66,66 @@ USERS: list[tuple[str, str, str, list[tuple[str, int, bool]], dict[str, Any]]] =
     ),
     ("op.pagamenti", "Paolo", "Pagano", [("pagamenti", 1, False)], {"language": "it"}),
 ]
-AUTO_REPLY_SUBJECT = "Abbiamo ricevuto il suo messaggio [{number}]"
-AUTO_REPLY_BODY = (
-    "Gentile cliente,\n\nabbiamo ricevuto il suo messaggio «{subject}» e lo abbiamo "
-    "registrato con il numero {number}. La preghiamo di citarlo in ogni comunicazione "
-    "successiva.\n\nCordiali saluti\nAssicura S.p.A."
-)
+# The auto-reply in the four languages; customers get the one they wrote in.
+AUTO_REPLIES = {
+    "it": (
+        "Abbiamo ricevuto il suo messaggio [{case_number}]",
+        "Gentile {customer_name},\n\nabbiamo ricevuto il suo messaggio «{subject}» e lo "
+        "abbiamo registrato con il numero {case_number}. Le risponderemo entro il {deadline}. "
+        "La preghiamo di citare il numero in ogni comunicazione successiva.\n\n"
+        "Cordiali saluti\nAssicura S.p.A.",
+    ),
+    "pl": (
+        "Otrzymaliśmy Pana/Pani wiadomość [{case_number}]",
+        "Szanowni Państwo,\n\notrzymaliśmy wiadomość „{subject}” i zarejestrowaliśmy ją pod "
+        "numerem {case_number}. Odpowiemy do {deadline}. Prosimy podawać ten numer w dalszej "
+        "korespondencji.\n\nZ poważaniem\nAssicura S.p.A.",
+    ),
+    "ro": (
+        "Am primit mesajul dumneavoastră [{case_number}]",
+        "Stimată doamnă, stimate domn,\n\nam primit mesajul „{subject}” și l-am înregistrat "
+        "cu numărul {case_number}. Vă vom răspunde până la {deadline}. Vă rugăm să menționați "
+        "acest număr în corespondența ulterioară.\n\nCu stimă\nAssicura S.p.A.",
+    ),
+    "en": (
+        "We have received your message [{case_number}]",
+        "Dear {customer_name},\n\nwe have received your message “{subject}” and registered "
+        "it as case {case_number}. We will answer by {deadline}. Please quote this number in "
+        "any further correspondence.\n\nKind regards\nAssicura S.p.A.",
+    ),
+}
+# title, language, text
 QUICK_REPLIES = [
-    ("Documenti mancanti", "Per proseguire con la pratica {number} ci servono ancora: "),
+    ("Documenti mancanti", "it", "Per proseguire con la pratica {case_number} ci servono ancora: "),
     (
         "Pratica in lavorazione",
-        "La pratica {number} è in lavorazione; la ricontatteremo entro cinque giorni lavorativi.",
+        "it",
+        "La pratica {case_number} è in lavorazione; la ricontatteremo entro il {deadline}.",
     ),
-    ("Prośba o dokumenty", "Aby kontynuować sprawę {number}, prosimy o przesłanie: "),
-    ("Solicitare documente", "Pentru a continua dosarul {number}, vă rugăm să ne trimiteți: "),
+    ("Prośba o dokumenty", "pl", "Aby kontynuować sprawę {case_number}, prosimy o przesłanie: "),
+    (
+        "Solicitare documente",
+        "ro",
+        "Pentru a continua dosarul {case_number}, vă rugăm să ne trimiteți: ",
+    ),
+    ("Missing documents", "en", "To go on with case {case_number} we still need: "),
+]
+# What editors may do in the admin: reference data and every text, published on their own.
+EDITOR_PERMISSIONS = (
+    r"^(access_admin|(add|change|delete|view|publish|lock|unlock)_"
+    r"(mailbox|department|category|question|resolutiontype|mailtext|quickreply))$"
+)
+# Italian (the name), Polish, Romanian, English
+RESOLUTIONS = [
+    ("Risposta inviata", "Odpowiedź wysłana", "Răspuns trimis", "Answer sent"),
+    ("Respinta", "Odrzucona", "Respinsă", "Refused"),
+    ("Duplicato", "Duplikat", "Duplicat", "Duplicate"),
+    (
+        "Inoltrata ad altro ufficio",
+        "Przekazana do innego działu",
+        "Transmisă altui birou",
+        "Passed to another office",
+    ),
 ]
 MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
 
@@ -97,6 +146,9 @@ class Command(BaseCommand):
             self.groups(pools)
             self.users(pools, password)
             self.reference_data()
+            # The demo's PEC provider (its certificate made for the demo, keys discarded):
+            # the signed envelope in reclami/ shows as certified, the others as unverified.
+            pec_trust_import(data=DEMO_TRUST_LIST.read_bytes(), source="demo")
         for title, _code, slug, address, pec in POOLS:
             self.mailbox(pools[slug], title, slug, address, pec)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -112,9 +164,15 @@ class Command(BaseCommand):
                     slug=slug,
                     code=code,
                     addresses=address,
-                    auto_reply_subject=AUTO_REPLY_SUBJECT,
-                    auto_reply_body=AUTO_REPLY_BODY,
                 )
+            )
+        for language, (subject, body) in AUTO_REPLIES.items():
+            MailText.objects.get_or_create(
+                kind=MailText.Kind.AUTO_REPLY,
+                pool=pool,
+                mailbox=None,
+                language=language,
+                defaults={"subject": subject, "body": body, "live": True},
             )
         return pool
 
@@ -128,8 +186,7 @@ class Command(BaseCommand):
         editors.permissions.add(
             *Permission.objects.filter(
                 content_type__app_label__in=["correspondence", "wagtailadmin"],
-                codename__regex=r"^(access_admin|(add|change|delete|view)_"
-                r"(mailbox|department|category|question|resolutiontype|quickreply))$",
+                codename__regex=EDITOR_PERMISSIONS,
             )
         )
 
@@ -152,7 +209,7 @@ class Command(BaseCommand):
                 defaults={
                     "needs_approval": extra.get("needs_approval", False),
                     "language": extra.get("language", ""),
-                    "signature": f"{first} {last}\nAssicura S.p.A.",
+                    "signature": f"<p><b>{first} {last}</b><br/>Assicura S.p.A.</p>",
                 },
             )
             if "group" in extra:
@@ -166,15 +223,28 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=f"{pool.title} {role}"))
 
     def reference_data(self) -> None:
-        for title, text in QUICK_REPLIES:
-            QuickReply.objects.get_or_create(title=title, defaults={"text": text})
+        for title, language, text in QUICK_REPLIES:
+            QuickReply.objects.get_or_create(
+                title=title, defaults={"text": text, "language": language}
+            )
         sinistri = PoolPage.objects.get(code="SIN")
-        category, created = Category.objects.get_or_create(name="RC Auto", pool=sinistri)
+        category, created = Category.objects.get_or_create(
+            name="RC Auto",
+            pool=sinistri,
+            defaults={
+                "name_pl": "OC komunikacyjne",
+                "name_ro": "RCA",
+                "name_en": "Motor liability",
+            },
+        )
         if created:
             Question.objects.create(
                 category=category,
                 key="targa",
                 label="Targa del veicolo",
+                label_pl="Numer rejestracyjny pojazdu",
+                label_ro="Numărul de înmatriculare",
+                label_en="Number plate",
                 required=True,
                 sort_order=0,
             )
@@ -182,11 +252,16 @@ class Command(BaseCommand):
                 category=category,
                 key="cliente_partner",
                 label="Il cliente è un partner?",
+                label_pl="Czy klient jest partnerem?",
+                label_ro="Clientul este partener?",
+                label_en="Is the customer a partner?",
                 kind=Question.Kind.YES_NO,
                 sort_order=1,
             )
-        for name in ("Risposta inviata", "Respinta", "Duplicato", "Inoltrata ad altro ufficio"):
-            ResolutionType.objects.get_or_create(name=name)
+        for it, pl, ro, en in RESOLUTIONS:
+            ResolutionType.objects.get_or_create(
+                name=it, defaults={"name_it": it, "name_pl": pl, "name_ro": ro, "name_en": en}
+            )
         for name, emails, days in (
             ("Ufficio legale", "legale@assicura.example.it", 3),
             ("Liquidazione danni", "liquidazione@assicura.example.it", 5),

@@ -28,6 +28,18 @@
   const text = form.querySelector("textarea[name=text]");
   const state = form.querySelector(".draft-state");
   const picker = form.querySelector(".quick-replies");
+  const filter = form.querySelector(".quick-replies-filter");
+  if (picker && filter) {
+    // Searchable: typing keeps only the quick replies whose title or text has the words.
+    filter.addEventListener("input", function () {
+      const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      for (const option of picker.options) {
+        if (!option.value) continue;
+        const haystack = (option.textContent + " " + option.value).toLowerCase();
+        option.hidden = !words.every((w) => haystack.includes(w));
+      }
+    });
+  }
   if (picker) {
     picker.addEventListener("change", function () {
       if (!picker.value) return;

@@ -1,6 +1,5 @@
 """Intake under faults: a reader killed mid-fetch, two readers at once, the database lost."""
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -171,42 +170,6 @@ def _small_batches(real: Callable[..., Any]) -> Callable[..., Any]:
         return real(batch_size=5, **kwargs)
 
     return fetch_small
-
-
-# --- the row lease, where there are no advisory locks (SQLite) ------------------------
-
-
-@pytest.mark.django_db
-def test_the_row_lease_is_taken_over_from_a_dead_process_and_lost_when_overtaken(
-    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(lease, "_advisory", lambda: False)
-    claim = lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
-    with pytest.raises(MailboxBusy):
-        lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
-    lease.mailbox_lease_renew(claim=claim)
-    lease.mailbox_lease_release(claim=claim)
-    assert Mailbox.objects.get(pk=mailbox.pk).locked_until is None
-
-    # A reader SIGKILLed on this host: its pid no longer runs, its lease has 60 s left.
-    dead = _a_dead_pid()
-    taken = lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
-    Mailbox.objects.filter(pk=mailbox.pk).update(lease_owner=f"{lease._HOST}:{dead}:x")
-    successor = lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
-    with pytest.raises(MailboxBusy, match="ran out"):
-        lease.mailbox_lease_renew(claim=taken)
-    lease.mailbox_lease_renew(claim=successor)
-    # A live process (this one, under another token) is never overtaken before expiry.
-    with pytest.raises(MailboxBusy):
-        lease.mailbox_lease_acquire(mailbox_id=mailbox.pk)
-
-
-def _a_dead_pid() -> int:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return pid
 
 
 # --- the database lost during a fetch --------------------------------------------------

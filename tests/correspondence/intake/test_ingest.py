@@ -41,7 +41,14 @@ def test_the_same_message_twice_makes_one_case(folder_mailbox: Mailbox) -> None:
 def test_a_pec_envelope_opens_a_case_with_certified_sender_and_time(
     folder_mailbox: Mailbox,
 ) -> None:
-    result = message_ingest(mailbox=folder_mailbox, raw=_raw("17-pec-posta-certificata.eml"))
+    # Signed by a provider on the trust list, as real envelopes are (the corpus
+    # file's signature is a stand-in: unverified, it would not date the case).
+    from correspondence.services.pec_trust import pec_trust_import
+    from tests.support.pec_signing import ca_pem, envelope_signed
+
+    pec_trust_import(data=ca_pem(), source="test")
+    raw = envelope_signed(_raw("17-pec-posta-certificata.eml"))
+    result = message_ingest(mailbox=folder_mailbox, raw=raw)
     case = CasePage.objects.get(pk=result.case.pk)
     assert case.channel == "pec"
     assert case.customer_email == "avv.bianchi@pec.example.it"

@@ -20,12 +20,20 @@ def _run(*args: str) -> list[dict]:
 
 
 def test_a_pec_envelope_reports_certified_sender_time_and_identifiers(
-    folder_mailbox: Mailbox,
+    folder_mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    (line,) = _run("--mailbox", "sinistri", str(CORPUS / "17-pec-posta-certificata.eml"))
+    # Signed by a provider on the trust list: its certified time is the arrival.
+    from correspondence.services.pec_trust import pec_trust_import
+    from tests.support.pec_signing import ca_pem, envelope_signed
+
+    pec_trust_import(data=ca_pem(), source="test")
+    signed = tmp_path / "signed.eml"
+    signed.write_bytes(envelope_signed((CORPUS / "17-pec-posta-certificata.eml").read_bytes()))
+    (line,) = _run("--mailbox", "sinistri", str(signed))
     assert line["outcome"] == "created" and line["case"] == "SIN-2026-000001"
     assert line["from"] == "avv.bianchi@pec.example.it"
     assert line["received_at"] == "2026-03-03T10:15:22+01:00"
+    assert line["pec"]["signature"] == "valid"
     assert line["pec"]["kind"] == "posta-certificata" and line["pec"]["msgid"]
     assert "diffida.pdf" in line["attachments"] and line["reason"] is None
 
@@ -55,17 +63,18 @@ def test_a_file_that_fails_gets_its_line_and_the_others_go_on(
 ) -> None:
     from correspondence.management.commands import ingest_eml
 
-    real = ingest_eml.message_ingest
+    real = ingest_eml.messages_ingest
     names = ("01-plain-utf8.eml", "02-iso-8859-2-polish.eml", "03-windows-1250-romanian.eml")
     for name in names:
         (tmp_path / name).write_bytes((CORPUS / name).read_bytes())
 
-    def broken_on_the_second(*, mailbox: Mailbox, raw: bytes) -> object:
-        if raw == (CORPUS / names[1]).read_bytes():
+    def broken_on_the_second(*, mailbox: Mailbox, messages: list) -> object:
+        # The batch of three fails, then the second file alone.
+        if any(m.raw == (CORPUS / names[1]).read_bytes() for m in messages):
             raise OSError("disk full")
-        return real(mailbox=mailbox, raw=raw)
+        return real(mailbox=mailbox, messages=messages)
 
-    monkeypatch.setattr(ingest_eml, "message_ingest", broken_on_the_second)
+    monkeypatch.setattr(ingest_eml, "messages_ingest", broken_on_the_second)
     out = StringIO()
     with pytest.raises(CommandError, match="1 of 3 files could not be filed"):
         call_command("ingest_eml", "--mailbox", "sinistri", str(tmp_path), stdout=out)

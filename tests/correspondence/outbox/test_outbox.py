@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from correspondence.intake.ingest import message_ingest
 from correspondence.intake.understand import understand
-from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, PoolPage
+from correspondence.models import CasePage, Mailbox, MailText, Message, OutgoingMail, PoolPage
 from correspondence.outbox.sending import MAX_ATTEMPTS, outgoing_due, outgoing_send, retry_delay
 from correspondence.outbox.services import (
     auto_replies_queue,
@@ -90,7 +90,9 @@ def test_a_new_case_gets_one_auto_reply_through_smtp_after_commit(
     assert envelope.mail_from == "sinistri@assicura.example.it"
     assert envelope.rcpt_tos == ["giulia.ferri@example.it"]
     sent = _well_formed(envelope.content)
-    assert sent["Subject"] == f"We have received your message [{case.number}]"
+    # The customer wrote in Italian and the pool has no text: the default, in Italian.
+    assert case.language == "it"
+    assert sent["Subject"] == f"Abbiamo ricevuto il Suo messaggio [{case.number}]"
     assert sent["Auto-Submitted"] == "auto-replied"
     assert sent["In-Reply-To"] == f"<{CUSTOMER_ID}>"
     assert sent["Message-ID"] == f"<{outgoing.message_id}>"
@@ -199,9 +201,16 @@ def test_a_pool_with_auto_reply_off_sends_none_unless_the_mailbox_says_on(
     ingest(_variant(1))
     assert not OutgoingMail.objects.exists()
     mailbox.auto_reply = Mailbox.AutoReply.ON
-    mailbox.auto_reply_subject = "Pratica {number}"
-    mailbox.auto_reply_body = "Registrata come {number}: {subject} {unknown}"
     mailbox.save()
+    # Written before placeholders were checked on save: unknown ones are left as they are.
+    MailText.objects.create(
+        kind=MailText.Kind.AUTO_REPLY,
+        pool_id=mailbox.pool_id,
+        mailbox=mailbox,
+        language="it",
+        subject="Pratica {number}",
+        body="Registrata come {number}: {subject} {unknown}",
+    )
     case = ingest(_variant(2)).case
     sent = _well_formed(smtp.envelopes[0].content)
     assert sent["Subject"] == f"Pratica {case.number}"

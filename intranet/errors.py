@@ -1,0 +1,13 @@
+"""Errors of the intranet's reports: a refusal is not bad input."""
+
+from django.core.exceptions import PermissionDenied
+
+
+class ReportDenied(PermissionDenied):
+    """The user may not see this report: no pool to report on, or a pool or operator
+    outside their pools. Django answers 403 where it is not caught."""
+
+
+class ReportInvalid(ValueError):
+    """The request cannot be reported: a date that is not a date, a period that ends
+    before it starts or is too long, an unknown pool or operator."""

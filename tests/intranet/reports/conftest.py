@@ -1,0 +1,131 @@
+"""Cases with known histories around the EU daylight-saving change of 29 March 2026.
+
+The period reported is Saturday 28 to Monday 30 March 2026 in Europe/Rome: it starts at
+27 March 23:00 UTC and ends at 30 March 22:00 UTC (the clocks went forward at 02:00 on
+the 29th). Every expected figure in the tests is worked out by hand in ``EXPECTED``'s
+comments from the histories below.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group, User
+from wagtail.models import PageLogEntry
+
+from correspondence import permissions
+from correspondence.models import CasePage, Category, Message, PoolPage, Question
+from correspondence.services.audit import cases_log
+from intranet.models import UserProfile
+from workflow import handling, lifecycle
+
+ROME = ZoneInfo("Europe/Rome")
+FIRST, LAST = date(2026, 3, 28), date(2026, 3, 30)
+
+
+def rome(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ROME)
+
+
+def _set(case: CasePage, **fields: Any) -> None:
+    CasePage.objects.filter(pk=case.pk).update(**fields)
+
+
+def _message(case: CasePage, kind: str, when: datetime, author: User | None = None) -> None:
+    Message.objects.create(case=case, kind=kind, date=when, author=author, subject="x")
+
+
+@pytest.fixture
+def world(
+    sinistri: PoolPage,
+    pagamenti: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+) -> dict[str, Any]:
+    op1 = make_operator("op1", sinistri)
+    op2 = make_operator("op2", sinistri, pagamenti)
+    leader = make_operator("leader", sinistri, role="team leaders")
+    manager = User.objects.create_user("manager", password="pw")
+    UserProfile.objects.create(user=manager)
+    managers = Group.objects.create(name="Managers")
+    for pool in (sinistri, pagamenti):
+        for perm in (permissions.VIEW, permissions.EXPORT):
+            permissions.pool_permission_grant(group=managers, perm=perm, pool=pool)
+    manager.groups.add(managers)
+    admin = User.objects.create_superuser("admin", password="pw")
+    category = Category.objects.create(name="Sinistro")
+    Question.objects.create(category=category, key="esito", label="Esito", kind="choice",
+                            choices="sì\nno")  # fmt: skip
+    Question.objects.create(category=category, key="note", label="Note", kind="text")
+
+    def case(pool: PoolPage, email: str, received: datetime, **fields: Any) -> CasePage:
+        made = make_case(pool, when=received, customer_email=email)
+        _set(made, **fields)
+        made.refresh_from_db()
+        return made
+
+    # A: on time without consultation (closed 28th 12:00, due 29th), answered, 2 answers.
+    a = case(sinistri, "a@x.it", rome(28, 9), state="closed", assignee=op1,
+             taken_at=rome(28, 9, 30), first_reply_at=rome(28, 10), due_at=rome(29, 18),
+             closed_at=rome(28, 12),
+             category=category, answers={"esito": "sì", "note": "ok"})  # fmt: skip
+    # B: late without consultation (due 28th 12:00, closed 29th 09:00).
+    b = case(sinistri, "b@x.it", rome(28, 10), state="closed", assignee=op1, taken_at=rome(28, 11),
+             due_at=rome(28, 12), closed_at=rome(29, 9), category=category,
+             answers={"esito": "no"})  # fmt: skip
+    # C: arrives 01:00 CET on the night of the change, on time with consultation (in its log).
+    c = case(sinistri, "c@x.it", rome(29, 1), state="closed", assignee=op2, taken_at=rome(29, 4),
+             due_at=rome(29, 5), closed_at=rome(29, 4, 30), category=category,
+             answers={"esito": "sì"})  # fmt: skip
+    cases_log(cases=[c], action="correspondence.case.consult", timestamp=rome(29, 3, 10))
+    # D: arrived before the period (27th 23:30), closed in it without a due time: on time;
+    # the same customer as A (the address in capitals).
+    d = case(sinistri, "A@X.IT", rome(27, 23, 30), state="closed", assignee=op1,
+             taken_at=rome(28, 8), closed_at=rome(28, 8, 30), due_at=None)  # fmt: skip
+    # E: the period's last minute, still new. F: the minute after the period.
+    case(pagamenti, "e@x.it", rome(30, 23, 59), due_at=None)
+    case(pagamenti, "f@x.it", rome(31, 0), due_at=None)
+    # G: arrived before, closed just after the period: open on every day of it.
+    g = case(pagamenti, "g@x.it", rome(20, 9), state="closed", assignee=op2, taken_at=rome(20, 10),
+             closed_at=rome(31, 0, 30), due_at=None)  # fmt: skip
+    # H: arrives in Sinistri, moved to Pagamenti, late with consultation (the case's flag).
+    h = case(sinistri, "h@x.it", rome(28, 14), due_at=rome(30, 9))
+    handling.case_transfer(case_id=h.pk, user=admin, pool=pagamenti, reason="wrong pool")
+    _set(h, state="closed", assignee=op2, taken_at=rome(29, 9), first_reply_at=rome(30, 9, 30),
+         closed_at=rome(30, 10), had_consultation=True, category=category,
+         due_at=rome(30, 9), answers={"esito": ""})  # fmt: skip
+    # (due_at again: the transfer recomputes due times from the new pool's policy)
+    # R: closed before the period, reopened by the customer writing on the 28th, closed
+    # again (late) on the 30th: counted once, by its last closing.
+    r = case(sinistri, "r@x.it", rome(25, 10), state="closed", assignee=op1, taken_at=rome(25, 11),
+             first_reply_at=rome(25, 12), due_at=rome(27, 10), closed_at=rome(26, 10))  # fmt: skip
+    lifecycle.cases_customer_wrote(case_ids=[r.pk])
+    _set(r, state="closed", closed_at=rome(30, 15))
+    # K: closed one minute before the period.
+    case(sinistri, "k@x.it", rome(27, 8), state="closed", assignee=op1, taken_at=rome(27, 9),
+         closed_at=rome(27, 23, 59), due_at=None)  # fmt: skip
+
+    # Consultation answers: C on time, H late, G's before the period.
+    cases_log(cases=[c], action="correspondence.case.consultation_answered",
+              data={"on_time": True}, timestamp=rome(29, 4, 15))  # fmt: skip
+    cases_log(cases=[h], action="correspondence.case.consultation_answered",
+              data={"on_time": False}, timestamp=rome(29, 12))  # fmt: skip
+    cases_log(cases=[g], action="correspondence.case.consultation_answered",
+              data={"on_time": True}, timestamp=rome(27, 12))  # fmt: skip
+    # Messages from customers (D's before the period) and answers of staff.
+    for one, when in ((a, rome(28, 9)), (b, rome(28, 10)), (c, rome(29, 1)), (d, rome(27, 23, 30)),
+                      (h, rome(28, 14)), (r, rome(28, 10)), (r, rome(25, 10))):  # fmt: skip
+        _message(one, Message.Kind.INBOUND, when)
+    e = CasePage.objects.get(customer_email="e@x.it")
+    _message(e, Message.Kind.INBOUND, rome(30, 23, 59))
+    _message(a, Message.Kind.AUTO_REPLY, rome(28, 9, 1))
+    _message(a, Message.Kind.OUTBOUND, rome(28, 10), op1)
+    _message(b, Message.Kind.OUTBOUND, rome(28, 16), op1)
+    _message(h, Message.Kind.OUTBOUND, rome(30, 9, 30), op2)
+    _message(r, Message.Kind.OUTBOUND, rome(25, 12), op1)
+    _message(b, Message.Kind.OUTBOUND, rome(28, 17))  # no author: not staff work
+    assert PageLogEntry.objects.filter(action="correspondence.case.reopen").count() == 1
+    return {"op1": op1, "op2": op2, "leader": leader, "manager": manager, "admin": admin,
+            "sinistri": sinistri, "pagamenti": pagamenti}  # fmt: skip

@@ -1,0 +1,103 @@
+"""A fake PEC provider for tests: a CA, a signing certificate, and envelopes it signs.
+
+Certificates are made with ``cryptography`` at first use (nothing is stored in
+the repository); ``envelope_signed`` re-signs a corpus envelope exactly as a
+provider does: ``multipart/signed`` with a detached ``smime.p7s``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
+
+Keyed = tuple[x509.Certificate, rsa.RSAPrivateKey]
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "IT"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Gestore PEC di Esempio S.p.A."),
+            x509.NameAttribute(NameOID.COMMON_NAME, common),
+        ]
+    )
+
+
+def _certificate(common: str, issuer: Keyed | None, *, ca: bool) -> Keyed:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    signer_cert, signer_key = issuer if issuer is not None else (None, key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common))
+        .issuer_name(signer_cert.subject if signer_cert is not None else _name(common))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    return builder.sign(signer_key, hashes.SHA256()), key
+
+
+@cache
+def provider_ca() -> Keyed:
+    """The fake provider's root, the certificate a trust list would hold."""
+    return _certificate("Esempio PEC CA", None, ca=True)
+
+
+@cache
+def provider_signer() -> Keyed:
+    """The provider's signing certificate, issued by ``provider_ca``."""
+    return _certificate("posta-certificata@pec.example.it", provider_ca(), ca=False)
+
+
+@cache
+def stranger_signer() -> Keyed:
+    """A self-made certificate no trust list holds (a forger's)."""
+    return _certificate("Forger PEC", None, ca=False)
+
+
+def ca_pem() -> bytes:
+    return provider_ca()[0].public_bytes(serialization.Encoding.PEM)
+
+
+def envelope_signed(raw: bytes, signer: Keyed | None = None) -> bytes:
+    """``raw`` (a message, or a provider envelope whose stand-in signature is
+    dropped) signed whole by ``signer`` as a detached S/MIME signature."""
+    cert, key = signer or provider_signer()
+    head, body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+    content_type = re.search(rb"^content-type:.*(?:\r?\n[ \t].*)*", head, re.I | re.M)
+    assert content_type is not None
+    inner = (
+        _first_signed_part(content_type.group(0), body) or content_type.group(0) + b"\n\n" + body
+    )
+    kept = re.sub(
+        rb"^(?:content-type|mime-version):.*(?:\r?\n[ \t].*)*\r?\n?",
+        b"",
+        head + b"\n",
+        flags=re.I | re.M,
+    )
+    signed = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(inner)
+        .add_signer(cert, key, hashes.SHA256())
+        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
+    )
+    return kept.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + signed
+
+
+def _first_signed_part(content_type: bytes, body: bytes) -> bytes | None:
+    if b"multipart/signed" not in content_type.lower():
+        return None
+    boundary = re.search(rb'boundary="?([^";\s]+)"?', content_type)
+    assert boundary is not None
+    delimiter = b"--" + boundary.group(1)
+    return body.split(delimiter)[1].strip(b"\r\n")
