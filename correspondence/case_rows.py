@@ -34,6 +34,7 @@ ROW_FIELDS = (
     "deadline_at",
     "warning_at",
     "state",
+    "worked_at",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
@@ -60,6 +61,7 @@ class CaseRow:
     state: str
     state_label: str
     assignee: str  # empty when nobody holds the case
+    worked: bool = False  # marked as worked (LAVORATO)
     lateness: str = ""  # "overdue", "soon" (about to be late) or ""
     deadline: str = ""  # the next deadline pending, for the mark's text
 
@@ -161,6 +163,7 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 state=row["state"],
                 state_label=labels.get(row["state"], row["state"]),
                 assignee=_assignee(row),
+                worked=row["worked_at"] is not None,
                 lateness=lateness(now=now, due=row["deadline_at"], warning=row["warning_at"]),
                 deadline=received(row["deadline_at"]),
             )

@@ -14,7 +14,7 @@ from correspondence.permissions import (
     EXPORT,
     VIEW,
     may,
-    require_case_permission,
+    require_case_visible,
     require_pool_permission,
 )
 from correspondence.selectors import case_timeline, pool_case_list
@@ -45,8 +45,9 @@ def pool_part_access(page: YearPage | MonthPage, user: Any) -> None:
 
 
 def case_page_access(page: CasePage, user: Any) -> None:
-    """A case's page is for the users who see its pool's cases (403 otherwise)."""
-    require_case_permission(user, VIEW, page)
+    """A case's page is for the users who see its pool's cases, and for colleagues invited
+    to it (403 otherwise)."""
+    require_case_visible(user, page)
 
 
 def case_page_context(page: CasePage, request: HttpRequest) -> dict[str, Any]:

@@ -13,12 +13,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from correspondence.errors import CaseActionDenied
-from correspondence.models import CasePage, PoolMembership, PoolPage
+from correspondence.models import CaseGuest, CasePage, PoolMembership, PoolPage
 from correspondence.models.tree import PoolGroupObjectPermission, PoolUserObjectPermission
+from intranet.models import Absence
 
 VIEW = "view_pool_cases"
 WORK = "work_pool_cases"
@@ -59,6 +61,7 @@ def _tables() -> dict[str, str]:
         "group_perm": PoolGroupObjectPermission._meta.db_table,
         "user_groups": get_user_model().groups.through._meta.db_table,
         "perm": Permission._meta.db_table,
+        "absence": Absence._meta.db_table,
     }
 
 
@@ -88,21 +91,26 @@ def _memberships_sql() -> str:
         "SELECT m.pool_id, p.urgency_first FROM {membership} m"
         " JOIN {pool} p ON p.page_ptr_id = m.pool_id"
         " WHERE m.user_id = %s AND (%s OR m.pool_id IN ({pool_ids}))"
+        " AND NOT EXISTS (SELECT 1 FROM {absence} a WHERE a.user_id = m.user_id"
+        " AND a.starts_at <= %s AND a.ends_at > %s)"
         " ORDER BY m.priority, m.pool_id"
     ).format(pool_ids=_pool_ids_sql(), **_tables())
 
 
 def member_pools_with(user: User, perm: str) -> list[tuple[int, bool]]:
     """(pool id, urgent cases first?) of the user's memberships, by priority, in which they
-    hold the permission: the pools of `pools_for`, answered in one plain query.
+    hold the permission: the pools of `pools_for`, answered in one plain query. None while
+    an absence of the user lasts: the absent get no new work.
 
     Take-next asks this on every press.
     """
     if not user.is_authenticated or not user.is_active:
         return []
     superuser = bool(getattr(user, "is_superuser", False))
+    now = timezone.now()
+    params = [user.pk, superuser, *_pool_ids_params(user, perm), now, now]
     with connection.cursor() as cursor:
-        cursor.execute(_memberships_sql(), [user.pk, superuser, *_pool_ids_params(user, perm)])
+        cursor.execute(_memberships_sql(), params)
         return [(pool_id, urgency_first) for pool_id, urgency_first in cursor.fetchall()]
 
 
@@ -138,6 +146,45 @@ def may(user: User, perm: str, pool: PoolPage) -> bool:
 def cases_visible_to(user: User) -> QuerySet[CasePage]:
     """Every case the user may see: the cases of the pools where they hold VIEW."""
     return CasePage.objects.filter(pool__in=pools_for(user, VIEW))
+
+
+def substituted_by(user: User) -> QuerySet[Absence]:
+    """The ids (``user_id``) of the colleagues absent now who named this user their
+    substitute. Lazy: in a filter it is a subquery, not a query of its own."""
+    now = timezone.now()
+    return Absence.objects.filter(
+        substitute_id=user.pk, starts_at__lte=now, ends_at__gt=now
+    ).values("user_id")
+
+
+def acts_for(user: User) -> list[int]:
+    """The user's own id and those of the absent colleagues they stand in for: whose
+    cases they see and work as their own while the absence lasts."""
+    if not user.is_authenticated:
+        return []
+    return [user.pk, *(row["user_id"] for row in substituted_by(user))]
+
+
+def is_absent(user: User) -> bool:
+    """Whether an absence of the user covers this moment (they get no new work)."""
+    now = timezone.now()
+    return Absence.objects.filter(user_id=user.pk, starts_at__lte=now, ends_at__gt=now).exists()
+
+
+def may_see_case(user: User, case: CasePage) -> bool:
+    """Whether the user may open the case: VIEW in its pool, or invited to it as a guest
+    (a colleague consulted on it)."""
+    if may(user, VIEW, case.pool):
+        return True
+    return CaseGuest.objects.filter(case=case, user_id=user.pk, active=True).exists()
+
+
+def require_case_visible(user: User, case: CasePage) -> None:
+    """Raises CaseActionDenied unless ``may_see_case``."""
+    if not may_see_case(user, case):
+        raise CaseActionDenied(
+            _("You may not do this on case %(number)s.") % {"number": case.number}
+        )
 
 
 def require_pool_permission(user: User, perm: str, pool: PoolPage) -> None:

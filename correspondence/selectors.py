@@ -9,12 +9,29 @@ from urllib.parse import urlencode
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from correspondence.case_rows import ROW_FIELDS, PoolLink, case_rows, page_url, pool_link
-from correspondence.models import CasePage, Category, Message, PoolMembership, PoolPage, State
+from correspondence.models import (
+    CasePage,
+    Category,
+    Message,
+    PoolMembership,
+    PoolPage,
+    Question,
+    State,
+)
 from correspondence.paging import PAGE_SIZE, ListingPage, page_values
-from correspondence.permissions import EXPORT, LEAD, VIEW, cases_visible_to, may, pools_for
+from correspondence.permissions import (
+    EXPORT,
+    LEAD,
+    VIEW,
+    cases_visible_to,
+    may,
+    pools_for,
+    substituted_by,
+)
 from correspondence.services.pec_trust import pec_certification, pec_trust_anchors
 from correspondence.services.search import words_filter
 from workflow.numbering import case_number_parse
@@ -157,7 +174,8 @@ def _oversight_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> Q
 
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
-    """Applies the search form: text (number, sender, words), dates, state, category."""
+    """Applies the search form: text (number, sender, words), dates, state, worked or
+    not (LAVORATO), category."""
     if params.get("q", "").strip():
         cases = _text_filter(cases, params["q"])
     if since := _day(params.get("from"), end=False):
@@ -169,6 +187,9 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
         cases = cases.filter(state__in=OPEN_STATES)
     elif state in State.values:
         cases = cases.filter(state=state)
+    worked = params.get("worked", "")
+    if worked in ("yes", "no"):
+        cases = cases.filter(worked_at__isnull=worked == "no")
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
@@ -187,7 +208,7 @@ def _listing_context(
         "state_filter": params.get("state", "open"),
         "sort": params.get("sort", DEFAULT_SORT),
         "states": State.choices,
-        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category")},
+        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category", "worked")},
         # The board's click-throughs, kept by the form and shown above the list.
         "oversight": {k: params[k] for k in OVERSIGHT_PARAMS if params.get(k)},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),
@@ -200,7 +221,11 @@ def pool_case_list(*, user: Any, pool: PoolPage, params: Mapping[str, str]) -> d
     leads = may(user, LEAD, pool)
     # Managers (who may export the pool) oversee it whole, as its team leaders do.
     if not leads and not may(user, EXPORT, pool):
-        cases = cases.filter(Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+        cases = cases.filter(
+            Q(assignee_id=user.pk)
+            | Q(assignee__isnull=True)
+            | Q(assignee_id__in=substituted_by(user))
+        )
     link = pool_link(pool)
     context = _listing_context(cases, params, {pool.pk: link})
     context["leads_pool"] = leads
@@ -214,7 +239,11 @@ def case_search(*, user: Any, params: Mapping[str, str]) -> dict[str, Any]:
     cases = cases_visible_to(user)
     led, overseen = pools_for(user, LEAD).values("pk"), pools_for(user, EXPORT).values("pk")
     cases = cases.filter(
-        Q(pool__in=led) | Q(pool__in=overseen) | Q(assignee_id=user.pk) | Q(assignee__isnull=True)
+        Q(pool__in=led)
+        | Q(pool__in=overseen)
+        | Q(assignee_id=user.pk)
+        | Q(assignee__isnull=True)
+        | Q(assignee_id__in=substituted_by(user))
     )
     context = _listing_context(cases, {"state": "all", "sort": "-received", **params})
     context["categories"] = Category.objects.filter(active=True)
@@ -258,3 +287,40 @@ def case_timeline(*, case: CasePage, events: Sequence[Any]) -> list[dict[str, An
     ]
     timeline += [{"at": event.at, "event": event} for event in events]
     return sorted(timeline, key=lambda item: item["at"])
+
+
+def case_questions(*, case: CasePage) -> list[Question]:
+    """The questions a case is asked: its category's, its pool's and its mailbox's, in
+    their order; a key asked twice counts once (the category's first)."""
+    found = Question.objects.filter(
+        Q(category_id=case.category_id, category__isnull=False)
+        | Q(pool_id=case.pool_id, category__isnull=True)
+        | Q(mailbox_id=case.mailbox_id, mailbox__isnull=False, category__isnull=True)
+    ).order_by(F("category_id").asc(nulls_last=True), "sort_order", "pk")
+    unique: dict[str, Question] = {}
+    for question in found:
+        unique.setdefault(question.key, question)
+    return list(unique.values())
+
+
+def answer_problem(question: Question, value: str) -> str | None:
+    """Why the value cannot answer the question (its kind decides), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    kind = question.kind
+    if kind == Question.Kind.CHOICE and value not in question.choice_list():
+        return _("“%(value)s” is not one of the choices for “%(label)s”.")
+    if kind == Question.Kind.YES_NO and value not in ("yes", "no"):
+        return _("“%(label)s” is answered yes or no.")
+    if kind == Question.Kind.NUMBER:
+        try:
+            float(value.replace(",", "."))
+        except ValueError:
+            return _("“%(label)s” needs a number.")
+    if kind == Question.Kind.DATE:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return _("“%(label)s” needs a date.")
+    return None

@@ -1,6 +1,7 @@
 """The Wagtail admin for editors and administrators: snippets and log actions."""
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import ProtectedError, QuerySet
@@ -25,6 +26,7 @@ from correspondence.models import (
     Mailbox,
     MailText,
     QuarantinedMessage,
+    Question,
     QuickReply,
     ResolutionType,
 )
@@ -69,13 +71,34 @@ class QuarantineViewSet(SnippetViewSet):
 class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
-    list_display = ["name", "response_days", _yes_no(Department, "active")]
+    list_display = [
+        "name",
+        "response_time",
+        "response_unit",
+        "reminder_max",
+        _yes_no(Department, "active"),
+    ]
 
 
 class CategoryViewSet(SnippetViewSet):
     model = Category
     icon = "tag"
     list_display = ["name", "pool", _yes_no(Category, "active")]
+
+
+class QuestionViewSet(SnippetViewSet):
+    """Questions of a pool or a mailbox (a category's are edited with the category)."""
+
+    model = Question
+    icon = "help"
+    menu_label = _("Questions of pools and mailboxes")
+    list_display = ["label", "pool", "mailbox", "kind", "required", "asked"]
+    list_filter = ["pool", "mailbox", "kind", "required"]
+
+    panels = Question.snippet_panels
+
+    def get_queryset(self, request: Any) -> Any:
+        return Question.objects.filter(category__isnull=True)
 
 
 class ResolutionTypeViewSet(SnippetViewSet):
@@ -113,6 +136,7 @@ class CorrespondenceViewSetGroup(SnippetViewSetGroup):
         QuarantineViewSet,
         DepartmentViewSet,
         CategoryViewSet,
+        QuestionViewSet,
         ResolutionTypeViewSet,
     )
     menu_icon = "mail"

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from correspondence.permissions import EXPORT, LEAD, REGISTER, held_anywhere
@@ -23,4 +24,5 @@ def staff_menu(request: HttpRequest) -> dict[str, Any]:
         "menu_rules": LEAD in held,
         "menu_reports": EXPORT in held,
         "menu_board": LEAD in held or EXPORT in held,
+        "notify_poll_seconds": getattr(settings, "CORRISPONDENZA_NOTIFY_POLL_SECONDS", 20),
     }

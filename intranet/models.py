@@ -79,6 +79,12 @@ class UserProfile(models.Model):
         _("presence"), max_length=10, choices=Presence, default=Presence.OFFLINE
     )
     presence_changed_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(_("last active at"), null=True, blank=True)
+    # Away because of idleness (intranet.presence): the next activity makes them available.
+    presence_auto_away = models.BooleanField(default=False, editable=False)
+    notifications_seen_at = models.DateTimeField(
+        _("notifications seen at"), null=True, blank=True, editable=False
+    )
 
     panels = [
         FieldPanel("user", read_only=True),
@@ -143,3 +149,46 @@ class ReportExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.first_day}..{self.last_day} ({self.status})"
+
+
+class Absence(models.Model):
+    """A member of staff away from ``starts_at`` to ``ends_at``, with who stands in.
+
+    While it lasts the substitute may act in their place (approve for an absent team
+    leader).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="absences",
+        verbose_name=_("absent"),
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="substitutions",
+        verbose_name=_("substitute"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        indexes = [
+            models.Index(fields=["substitute", "ends_at"], name="absence_substitute_ends"),
+            # "Is this user away now?", asked by take-next on every press.
+            models.Index(fields=["user", "ends_at"], name="absence_user_ends"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.starts_at:%Y-%m-%d} to {self.ends_at:%Y-%m-%d}"

@@ -1,5 +1,7 @@
-"""Operator presence: set by the operator, available at login and offline at logout."""
+"""Operator presence: set by the operator, available at login and offline at logout,
+away after a while without activity and back on the next activity."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -20,8 +22,37 @@ def presence_set(*, user: Any, presence: str) -> None:
     """Records the user's presence; rules that share work skip the absent."""
     if presence not in UserProfile.Presence.values:
         raise ValueError(f"unknown presence {presence!r}")
+    now = timezone.now()
     UserProfile.objects.update_or_create(
-        user=user, defaults={"presence": presence, "presence_changed_at": timezone.now()}
+        user=user,
+        defaults={
+            "presence": presence,
+            "presence_changed_at": now,
+            "presence_auto_away": False,
+            "last_active_at": now,
+        },
+    )
+
+
+def presence_touch(*, user: Any) -> None:
+    """The user is active now; if idleness had made them away, they are available again
+    (an away they chose themselves stays)."""
+    now = timezone.now()
+    profiles = UserProfile.objects.filter(user_id=user.pk)
+    profiles.update(last_active_at=now)
+    profiles.filter(presence=UserProfile.Presence.AWAY, presence_auto_away=True).update(
+        presence=UserProfile.Presence.AVAILABLE, presence_auto_away=False, presence_changed_at=now
+    )
+
+
+def presences_idle_away(*, now: datetime, minutes: int) -> int:
+    """Available or busy users without activity for ``minutes`` go away; returns how many."""
+    idle = UserProfile.objects.filter(
+        presence__in=[UserProfile.Presence.AVAILABLE, UserProfile.Presence.BUSY],
+        last_active_at__lt=now - timedelta(minutes=minutes),
+    )
+    return idle.update(
+        presence=UserProfile.Presence.AWAY, presence_auto_away=True, presence_changed_at=now
     )
 
 

@@ -1,8 +1,19 @@
-"""Celery tasks of the intranet: thin adapters that take ids (queue ``reports``)."""
+"""Celery tasks of the intranet: thin adapters (periodic presence work; workbooks on
+queue ``reports``)."""
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from intranet.presence import presences_idle_away
 from intranet.reports.exports import report_export_run
+
+
+@shared_task(name="intranet.tasks.presences_idle_away_task")
+def presences_idle_away_task() -> int:
+    """Sets away whoever has been idle longer than CORRISPONDENZA_IDLE_AWAY_MINUTES."""
+    minutes = getattr(settings, "CORRISPONDENZA_IDLE_AWAY_MINUTES", 15)
+    return presences_idle_away(now=timezone.now(), minutes=minutes)
 
 
 # A million-case workbook takes minutes: longer limits than the default quarter hour.

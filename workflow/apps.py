@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,20 @@ class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = _("Workflow")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from wagtail.signals import workflow_rejected
+
+        from workflow import approval
+        from workflow.models import PoolLeaderApprovalTask
+
+        # The approval task (a model) asks the services above it through these hooks.
+        PoolLeaderApprovalTask.approver_check = staticmethod(approval.reply_may_approve)
+        PoolLeaderApprovalTask.reviewable_ids = staticmethod(approval.reviewable_ids)
+        workflow_rejected.connect(_reply_rejected, dispatch_uid="workflow.reply_rejected")
+
+
+def _reply_rejected(sender: Any, instance: Any, user: Any = None, **kwargs: Any) -> None:
+    from workflow.approval import reply_rejected
+
+    reply_rejected(workflow_state=instance, user=user)

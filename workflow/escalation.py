@@ -24,7 +24,7 @@ from correspondence.permissions import LEAD, WORK, may
 from correspondence.services.deadlines import case_deadlines_recompute
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Escalation, EscalationRule, EscalationWhen, Notice
-from workflow.transitions import Action
+from workflow.transitions import Action, allowed_actions
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,17 @@ def _act(*, case: CasePage, rule: EscalationRule, kind: str, now: datetime) -> l
         case_deadlines_recompute(case=case, now=now)  # an urgency may have its own policy
         done.append("urgency")
     target = rule.reassign_to
-    if target is not None and case.assignee_id != target.pk and may(target, WORK, case.pool):
+    # A leader's reassignment (ASSIGN): not while the case waits on a department or approval.
+    reassignable = Action.ASSIGN in allowed_actions(case.state)
+    if (
+        target is not None
+        and reassignable
+        and case.assignee_id != target.pk
+        and may(target, WORK, case.pool)
+    ):
         case_transition(
             case=case,
-            action=Action.TAKE,
+            action=Action.ASSIGN,
             user=None,
             log_action="correspondence.case.assign",
             data={"assignee": target.pk, "by_escalation": rule.name, "reason": rule.name},

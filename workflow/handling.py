@@ -1,6 +1,6 @@
-"""Services around the work on a case that do not change its state: notes, transfer,
-classification. Each checks the pool permission, asks for a reason where the brief says
-so, and is logged."""
+"""Services around the work on a case: notes, transfer (whose change of state is the
+lifecycle's), classification. Each checks the pool permission, asks for a reason where
+the brief says so, and is logged."""
 
 from typing import Any
 
@@ -11,10 +11,12 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, Category, Message, PoolPage
-from correspondence.permissions import LEAD, VIEW, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, require_case_permission
+from correspondence.selectors import answer_problem, case_questions
 from correspondence.services.cases import month_page_for
 from correspondence.services.deadlines import case_deadline_refresh, case_deadlines_recompute
-from workflow.lifecycle import case_locked
+from workflow.lifecycle import case_locked, case_transfer_to
+from workflow.transitions import Action, allowed_actions
 
 
 @transaction.atomic
@@ -80,28 +82,19 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
     """
     case = case_locked(case_id)
     reason = _require_reason(reason)
-    if not (may(user, LEAD, case.pool) or case.assignee_id == user.pk):
+    if not (may(user, LEAD, case.pool) or case.assignee_id in acts_for(user)):
         raise CaseActionDenied(_("Only its operator or a team leader may transfer this case."))
     if not may(user, VIEW, pool):
         raise CaseActionDenied(
             _("You cannot send cases to the pool %(pool)s.") % {"pool": pool.title}
         )
-    if case.state not in ("new", "taken"):
+    if Action.TRANSFER not in allowed_actions(case.state):
         raise CaseActionDenied(_("Only a new or taken case can move to another pool."))
     source = case.pool
     PoolPage.objects.select_for_update().get(pk=pool.pk)
     # Permission was checked above against the pools; Wagtail's page permissions do not apply.
     case.move(month_page_for(pool=pool, moment=case.received_at), pos="last-child")
-    CasePage.objects.filter(pk=case.pk).update(
-        pool=pool, state="new", assignee=None, taken_at=None, touched_at=timezone.now()
-    )
-    case.refresh_from_db()
-    log(
-        instance=case,
-        action="correspondence.case.transfer",
-        user=user,
-        data={"from": source.pk, "to": pool.pk, "reason": reason},
-    )
+    case = case_transfer_to(case=case, user=user, pool=pool, source=source, reason=reason)
     case_deadlines_recompute(case=case, user=user)
     case_deadline_refresh(case=case)
     return case
@@ -109,22 +102,21 @@ def case_transfer(*, case_id: int, user: Any, pool: PoolPage, reason: str) -> Ca
 
 @transaction.atomic
 def case_answers_save(*, case_id: int, user: Any, answers: dict[str, str]) -> CasePage:
-    """Saves the answers to the case category's questions; unknown keys are ignored."""
+    """Saves the answers to the case's questions (category, pool, mailbox); unknown keys
+    are ignored; CaseActionInvalid names a value its question's kind refuses."""
     case = case_locked(case_id)
     require_case_permission(user, WORK, case)
-    if case.category_id is None:
+    questions = {q.key: q for q in case_questions(case=case)}
+    if not questions:
         raise CaseActionInvalid(_("Choose a category first: the questions come with it."))
-    questions = {q.key: q for q in case.category.questions.all()}
     merged = dict(case.answers)
     for key, value in answers.items():
         question = questions.get(key)
         if question is None:
             continue
-        if question.kind == "choice" and value and value not in question.choice_list():
-            raise CaseActionInvalid(
-                _("“%(value)s” is not one of the choices for “%(label)s”.")
-                % {"value": value, "label": question.label}
-            )
+        problem = answer_problem(question, value)
+        if problem is not None:
+            raise CaseActionInvalid(problem % {"value": value, "label": question.label})
         merged[key] = value.strip()
     CasePage.objects.filter(pk=case.pk).update(answers=merged, touched_at=timezone.now())
     case.refresh_from_db()

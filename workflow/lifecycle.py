@@ -16,7 +16,8 @@ from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import CasePage, ResolutionType, State
-from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
+from correspondence.selectors import case_questions
 from correspondence.services.audit import cases_log
 from correspondence.services.deadlines import (
     case_clock_pause,
@@ -69,7 +70,7 @@ def _clock_follow(case: CasePage, before: str) -> None:
 
 def _require_owner_or_leader(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
-    if case.assignee_id not in (None, user.pk) and not may(user, LEAD, case.pool):
+    if case.assignee_id not in (None, *acts_for(user)) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(
             _("Case %(number)s is being worked by %(name)s.")
             % {"number": case.number, "name": case.assignee}
@@ -100,19 +101,75 @@ def case_assign(*, case_id: int, user: Any, assignee: Any, reason: str) -> CaseP
     """A team leader hands the case to an operator of the pool; the reason is logged."""
     case = case_locked(case_id)
     require_case_permission(user, LEAD, case)
-    if not may(assignee, WORK, case.pool):
-        raise CaseActionDenied(
-            _("%(name)s does not work in the pool %(pool)s.")
-            % {"name": assignee, "pool": case.pool.title}
-        )
+    _require_worker(assignee, case)
     return case_transition(
         case=case,
-        action=Action.TAKE,
+        action=Action.ASSIGN,
         user=user,
         log_action="correspondence.case.assign",
         data={"assignee": assignee.pk, "reason": reason},
         assignee=assignee,
         taken_at=timezone.now(),
+    )
+
+
+def _require_worker(assignee: Any, case: CasePage) -> None:
+    if not may(assignee, WORK, case.pool):
+        raise CaseActionDenied(
+            _("%(name)s does not work in the pool %(pool)s.")
+            % {"name": assignee, "pool": case.pool.title}
+        )
+
+
+@transaction.atomic
+def case_hand_over(*, case_id: int, user: Any, colleague: Any, reason: str) -> CasePage:
+    """The case's operator (or a team leader) hands it to a colleague of the pool.
+
+    The reason is required (CaseActionInvalid) and shown on the case's timeline. Raises
+    CaseActionDenied when the user may not, or the colleague does not work in the pool.
+    """
+    case = case_locked(case_id)
+    _require_owner_or_leader(user, case)
+    if not reason.strip():
+        raise CaseActionInvalid(_("Please give a reason: it is kept in the case's history."))
+    if colleague.pk == case.assignee_id:
+        raise CaseActionDenied(_("The case is already %(name)s's.") % {"name": colleague})
+    _require_worker(colleague, case)
+    return case_transition(
+        case=case,
+        action=Action.HAND_OVER,
+        user=user,
+        log_action="correspondence.case.hand_over",
+        data={"from": case.assignee_id, "to": colleague.pk, "reason": reason.strip()},
+        assignee=colleague,
+        taken_at=timezone.now(),
+    )
+
+
+def case_assign_by_rule(*, case: CasePage, user_id: int, rule_id: int) -> CasePage:
+    """A routing rule gives a new, untaken case (locked by the caller) to an operator."""
+    return case_transition(
+        case=case,
+        action=Action.ASSIGN,
+        user=None,
+        log_action="correspondence.case.take",
+        data={"by_rule": rule_id, "assignee": user_id},
+        assignee_id=user_id,
+        taken_at=timezone.now(),
+    )
+
+
+def case_transfer_to(*, case: CasePage, user: Any, pool: Any, source: Any, reason: str) -> CasePage:
+    """The state side of a transfer (the caller moved the page): untaken in ``pool``."""
+    return case_transition(
+        case=case,
+        action=Action.TRANSFER,
+        user=user,
+        log_action="correspondence.case.transfer",
+        data={"from": source.pk, "to": pool.pk, "reason": reason},
+        pool=pool,
+        assignee=None,
+        taken_at=None,
     )
 
 
@@ -135,16 +192,45 @@ def case_release(*, case_id: int, user: Any, reason: str = "") -> CasePage:
 
 @transaction.atomic
 def case_mark_worked(*, case_id: int, user: Any) -> CasePage:
-    """Records that the operator worked the case (the PEC back office's LAVORATO)."""
+    """Records that the operator worked the case (the PEC back office's LAVORATO); in a
+    pool that says so, "worked" also closes it with the pool's default resolution (refused,
+    CaseActionInvalid, while a required question is unanswered)."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
     if case.state != State.TAKEN:
         raise CaseActionDenied(_("Only a case being worked can be marked as worked."))
+    pool = case.pool
+    closing = pool.worked_closes and pool.worked_resolution_id is not None
+    text = str(_("Worked."))
+    if closing:
+        _require_closable(case, pool.worked_resolution, text)
     now = timezone.now()
     CasePage.objects.filter(pk=case.pk).update(worked_at=now, worked_by=user, touched_at=now)
     case.refresh_from_db()
     log(instance=case, action="correspondence.case.worked", user=user)
+    if closing:
+        case = case_transition(
+            case=case,
+            action=Action.CLOSE,
+            user=user,
+            log_action="correspondence.case.close",
+            data={"resolution_type": pool.worked_resolution.name, "by": "worked"},
+            resolution_type=pool.worked_resolution,
+            resolution_text=text,
+            closed_at=now,
+        )
     return case
+
+
+def _require_closable(case: CasePage, resolution_type: Any, resolution_text: str) -> None:
+    missing = case_missing_for_close(
+        case=case, resolution_type=resolution_type, resolution_text=resolution_text
+    )
+    if missing:
+        raise CaseActionInvalid(
+            _("The case cannot be closed until these are filled in: %(fields)s.")
+            % {"fields": ", ".join(missing)}
+        )
 
 
 @transaction.atomic
@@ -154,14 +240,7 @@ def case_close(
     """Closes the case; CaseActionInvalid while the resolution or a required answer is missing."""
     case = case_locked(case_id)
     _require_owner_or_leader(user, case)
-    missing = case_missing_for_close(
-        case=case, resolution_type=resolution_type, resolution_text=resolution_text
-    )
-    if missing:
-        raise CaseActionInvalid(
-            _("The case cannot be closed until these are filled in: %(fields)s.")
-            % {"fields": ", ".join(missing)}
-        )
+    _require_closable(case, resolution_type, resolution_text)
     return case_transition(
         case=case,
         action=Action.CLOSE,
@@ -177,16 +256,16 @@ def case_close(
 def case_missing_for_close(
     *, case: CasePage, resolution_type: ResolutionType | None, resolution_text: str
 ) -> list[str]:
-    """Names of what must be filled in before the case may close."""
+    """Names of what must be filled in before the case may close: the resolution, and
+    every required question of the case (category, pool, mailbox), whatever its kind."""
     missing = []
     if resolution_type is None:
         missing.append(str(_("resolution type")))
     if not resolution_text.strip():
         missing.append(str(_("resolution")))
-    if case.category_id:
-        for question in case.category.questions.filter(required=True):
-            if not str(case.answers.get(question.key, "")).strip():
-                missing.append(question.label)
+    for question in case_questions(case=case):
+        if question.required and not str(case.answers.get(question.key, "")).strip():
+            missing.append(question.label)
     return missing
 
 

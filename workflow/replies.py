@@ -15,10 +15,17 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
-from correspondence.models import CasePage, Message, OutgoingMail, ReplyDraft, State
+from correspondence.models import (
+    CasePage,
+    Message,
+    OutgoingMail,
+    PoolMembership,
+    ReplyDraft,
+    State,
+)
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment, bodies_signed
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
-from correspondence.permissions import LEAD, WORK, may, require_case_permission
+from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
 from correspondence.services.deadlines import case_deadline_refresh
 from workflow.lifecycle import case_locked
 
@@ -66,31 +73,59 @@ def _require_replier(user: Any, case: CasePage) -> None:
     require_case_permission(user, WORK, case)
     if case.state != State.TAKEN:
         raise CaseActionDenied(_("Take the case before answering it."))
-    if case.assignee_id != user.pk and not may(user, LEAD, case.pool):
+    if case.assignee_id not in acts_for(user) and not may(user, LEAD, case.pool):
         raise CaseActionDenied(_("Only the case's operator or a team leader may answer."))
+
+
+def reply_needs_approval(*, user: Any, case: CasePage) -> bool:
+    """Whether the user's answers on this case wait for a team leader: flagged in their
+    profile (every pool) or in their membership of the case's pool."""
     profile = getattr(user, "profile", None)
     if profile is not None and profile.needs_approval:
-        raise CaseActionDenied(
-            _(
-                "Your replies need a team leader's approval, which this version cannot "
-                "ask for yet. Please ask your team leader to send it."
-            )
-        )
+        return True
+    return PoolMembership.objects.filter(
+        user_id=user.pk, pool_id=case.pool_id, needs_approval=True
+    ).exists()
 
 
-@transaction.atomic
-def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
-    """Queues the operator's answer; it leaves once this transaction commits."""
-    case = case_locked(case_id)
+def reply_check(*, user: Any, case: CasePage, reply: Reply) -> None:
+    """Raises CaseActionDenied unless the user may answer the (locked) case with this reply."""
     _require_replier(user, case)
     if not reply.text.strip():
         raise CaseActionInvalid(_("The answer is empty."))
     if not reply.to:
         raise CaseActionInvalid(_("The answer needs a recipient."))
+
+
+@transaction.atomic
+def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
+    """Queues the operator's answer; it leaves once this transaction commits.
+
+    Refused (CaseActionDenied) for a user whose answers need approval: theirs go through
+    ``workflow.approval.reply_hand_in``.
+    """
+    case = case_locked(case_id)
+    reply_check(user=user, case=case, reply=reply)
+    if reply_needs_approval(user=user, case=case):
+        raise CaseActionDenied(_("Your replies need a team leader's approval."))
+    outgoing = reply_queue(case=case, author=user, reply=reply)
+    ReplyDraft.objects.filter(case=case, user=user).delete()
+    log(
+        instance=case,
+        action="correspondence.case.reply",
+        user=user,
+        data={"message_id": outgoing.message_id, "to": list(reply.to)},
+    )
+    return outgoing
+
+
+def reply_queue(*, case: CasePage, author: Any, reply: Reply) -> OutgoingMail:
+    """Writes the reply to the outbox as ``author`` wrote it (their signature), threaded on
+    the customer's last message; records the first reply. Call inside a transaction."""
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    signature, signature_html, image = _signature(user)
+    signature, signature_html, image = _signature(author)
     plain, rich = bodies_signed(
         reply.text, signature, SIGNATURE_CID if image else None, signature_html
     )
@@ -108,7 +143,7 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
             in_reply_to=parent.message_id if parent else None,
             references=references,
             automatic=False,
-            author=user,
+            author=author,
             attachments=[*reply.attachments, *([image] if image else [])],
         )
     except InvalidAddress as exc:
@@ -121,13 +156,6 @@ def reply_submit(*, case_id: int, user: Any, reply: Reply) -> OutgoingMail:
     CasePage.objects.filter(pk=case.pk).update(touched_at=now)
     case.refresh_from_db()
     case_deadline_refresh(case=case)  # the first answer is given: the next deadline is closing
-    ReplyDraft.objects.filter(case=case, user=user).delete()
-    log(
-        instance=case,
-        action="correspondence.case.reply",
-        user=user,
-        data={"message_id": outgoing.message_id, "to": list(reply.to)},
-    )
     return outgoing
 
 

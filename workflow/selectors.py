@@ -10,20 +10,26 @@ from django.db.models.functions import Coalesce
 from correspondence.models import (
     CasePage,
     Category,
+    Department,
+    Message,
     ReplyDraft,
     ResolutionType,
     State,
     Urgency,
 )
 from correspondence.outbox.texts import quick_replies_for
-from correspondence.permissions import LEAD, VIEW, WORK, may, pools_for
+from correspondence.permissions import LEAD, VIEW, WORK, acts_for, may, pools_for
+from correspondence.selectors import case_questions
+from workflow.approval import reply_may_approve
+from workflow.colleagues import colleague_questions_of, colleagues_choice
+from workflow.models import Consultation, PendingReply
 
 
 def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
     """The actions the page offers this user, with the choices each one needs."""
     works = may(user, WORK, case.pool)
     leads = may(user, LEAD, case.pool)
-    mine = case.assignee_id == user.pk
+    mine = case.assignee_id is not None and case.assignee_id in acts_for(user)
     owner_or_leader = works and (mine or case.assignee_id is None or leads)
     return {
         "can_take": works and case.state == State.NEW,
@@ -39,6 +45,10 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         ),
         "urgencies": Urgency.choices,
         "operators": _pool_operators(case) if leads else [],
+        "can_hand_over": (mine or leads) and case.state == State.TAKEN,
+        "colleagues": [u for u in _pool_operators(case) if u.pk != case.assignee_id]
+        if (mine or leads) and case.state == State.TAKEN
+        else [],
         "pools": pools_for(user, VIEW).exclude(pk=case.pool_id) if (leads or mine) else [],
         "can_reply": (mine or leads) and case.state == State.TAKEN,
         "quick_replies": (
@@ -48,16 +58,71 @@ def case_panel(*, user: Any, case: CasePage) -> dict[str, Any]:
         ),
         "draft": ReplyDraft.objects.filter(case=case, user=user).first(),
         "questions": _questions(case),
+        **_approval(user, case),
+        **_consultation(user, case, mine or leads),
+    }
+
+
+def _consultation(user: Any, case: CasePage, mine_or_leads: bool) -> dict[str, Any]:
+    """The case's consultations and, for its operator or a leader, what a new one offers."""
+    can_consult = (
+        mine_or_leads
+        and may(user, WORK, case.pool)
+        and case.state
+        in (
+            State.TAKEN,
+            State.CONSULTATION,
+        )
+    )
+    messages = (
+        Message.objects.filter(case=case, kind__in=[Message.Kind.INBOUND, Message.Kind.OUTBOUND])
+        .prefetch_related("attachments")
+        .order_by("date", "pk")
+        if can_consult
+        else []
+    )
+    return {
+        "consultations": list(
+            Consultation.objects.filter(case=case).select_related("department", "asked_by")
+        ),
+        "can_consult": can_consult,
+        "departments": Department.objects.filter(active=True) if can_consult else [],
+        "consult_messages": messages,
+        "colleague_questions": colleague_questions_of(case=case),
+        "consultable": colleagues_choice(user=user) if can_consult else [],
+    }
+
+
+def _approval(user: Any, case: CasePage) -> dict[str, Any]:
+    """The reply waiting on this case and whether this user decides on it; for its
+    operator, the last rejection with the leader's comment while they rework it."""
+    pending = (
+        PendingReply.objects.filter(case=case, status=PendingReply.Status.PENDING)
+        .select_related("author", "case__pool")
+        .first()
+    )
+    rejected = None
+    if case.state == State.TAKEN:
+        rejected = (
+            PendingReply.objects.filter(
+                case=case, status=PendingReply.Status.REJECTED, author_id=user.pk
+            )
+            .select_related("decided_by")
+            .order_by("-decided_at")
+            .first()
+        )
+    return {
+        "pending_reply": pending,
+        "can_decide": pending is not None and reply_may_approve(pending, user),
+        "rejected_reply": rejected,
     }
 
 
 def _questions(case: CasePage) -> list[dict[str, Any]]:
-    """The category's questions with the answers given so far."""
-    if case.category_id is None:
-        return []
+    """The case's questions (category, pool, mailbox) with the answers given so far."""
     return [
         {"question": q, "answer": case.answers.get(q.key, ""), "choices": q.choice_list()}
-        for q in case.category.questions.all()
+        for q in case_questions(case=case)
     ]
 
 

@@ -29,11 +29,14 @@ from wagtail.models import Page, PageLogEntry
 
 from correspondence.models import CasePage, State
 from correspondence.permissions import WORK, member_pools_with
+from workflow.transitions import Action, next_state
 
 TAKE_ACTION = "correspondence.case.take"
+# The statement below writes the state the transition table gives a take of a new case.
+TAKEN_BY_TAKE = next_state(State.NEW, Action.TAKE)
 # What the returned case carries, page columns first; the rest loads on access (deferred).
 _PAGE_COLUMNS = ("id", "title", "url_path", "locale_id")
-_CASE_COLUMNS = ("number", "pool_id", "urgency")
+_CASE_COLUMNS = ("number", "pool_id", "urgency", "state")
 
 
 @cache
@@ -65,7 +68,6 @@ def _taken_case(row: tuple[Any, ...], *, user: Any, now: datetime) -> CasePage:
     loaded = dict(zip(_PAGE_COLUMNS + _CASE_COLUMNS, row, strict=True))
     loaded.update(
         page_ptr_id=loaded["id"],
-        state=State.TAKEN,
         assignee_id=user.pk,
         taken_at=now,
         touched_at=now,
@@ -79,7 +81,7 @@ def _take_in_pool(
     *, pool_id: int, urgency_first: bool, user: Any, now: datetime
 ) -> CasePage | None:
     params = {
-        "taken": State.TAKEN,
+        "taken": TAKEN_BY_TAKE,
         "new": State.NEW,
         "user": user.pk,
         "now": now,
@@ -113,11 +115,12 @@ def _take_in_pool_sqlite(
             if row is None:
                 return None
             claimed = untaken.filter(pk=row[0]).update(
-                state=State.TAKEN, assignee_id=user.pk, taken_at=now, touched_at=now
+                state=TAKEN_BY_TAKE, assignee_id=user.pk, taken_at=now, touched_at=now
             )
             if claimed:
                 _take_log(case_id=row[0], title=row[1], user=user, now=now)
-                return _taken_case(row, user=user, now=now)
+                # The row was read before the claim: it carries the state the claim wrote.
+                return _taken_case((*row[:-1], TAKEN_BY_TAKE), user=user, now=now)
     return None
 
 

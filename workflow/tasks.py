@@ -7,6 +7,7 @@ from django.utils import timezone
 from correspondence.errors import CaseActionDenied
 from correspondence.models import ServiceLevelPolicy
 from correspondence.services.deadlines import cases_deadlines_recompute
+from workflow.consultation import consultations_remind
 from workflow.escalation import escalations_run
 from workflow.lifecycle import case_release
 from workflow.selectors import cases_untouched
@@ -24,6 +25,12 @@ def cases_release_untouched_task() -> int:
             continue  # it moved on meanwhile: closed, consulted or released by hand
         released += 1
     return released
+
+
+@shared_task(name="workflow.tasks.consultations_remind_task")
+def consultations_remind_task() -> int:
+    """Reminds the departments late with an answer, once per interval up to the maximum."""
+    return consultations_remind(now=timezone.now())
 
 
 @shared_task(name="workflow.tasks.policy_cases_recompute_task")

@@ -1,4 +1,8 @@
-"""The one transition table of a case's lifecycle. Pure: states and actions in, state out."""
+"""The one transition table of a case's lifecycle. Pure: states and actions in, state out.
+
+The state names are spelled here and only here; ``correspondence.models.State`` gives
+them their labels, and every other module uses one of the two.
+"""
 
 from enum import StrEnum
 
@@ -13,7 +17,10 @@ class InvalidTransition(ValueError):
 
 
 class Action(StrEnum):
-    TAKE = "take"  # an operator takes it, or a rule or a leader assigns it
+    TAKE = "take"  # an operator takes a new case (by hand or with take-next)
+    ASSIGN = "assign"  # a team leader or a routing rule gives it to an operator
+    HAND_OVER = "hand_over"  # its operator hands it to a colleague, with a reason
+    TRANSFER = "transfer"  # moved to another pool, untaken there
     RELEASE = "release"  # back to the pool: anti-hoarding, or the operator lets it go
     CONSULT = "consult"  # sent to another department
     CONSULTATION_ANSWERED = "consultation_answered"
@@ -29,12 +36,20 @@ TAKEN = "taken"
 CONSULTATION = "consultation"
 AWAITING_APPROVAL = "awaiting_approval"
 CLOSED = "closed"
+STATES = (NEW, TAKEN, CONSULTATION, AWAITING_APPROVAL, CLOSED)
+# Someone is working on it: counted as an operator's open work.
+OPEN_STATES = (TAKEN, CONSULTATION, AWAITING_APPROVAL)
 
 TRANSITIONS: dict[tuple[str, Action], str] = {
     (NEW, Action.TAKE): TAKEN,
-    (TAKEN, Action.TAKE): TAKEN,  # reassignment by a team leader
+    (NEW, Action.ASSIGN): TAKEN,
+    (TAKEN, Action.ASSIGN): TAKEN,  # reassignment by a team leader
+    (TAKEN, Action.HAND_OVER): TAKEN,
+    (NEW, Action.TRANSFER): NEW,
+    (TAKEN, Action.TRANSFER): NEW,
     (TAKEN, Action.RELEASE): NEW,
     (TAKEN, Action.CONSULT): CONSULTATION,
+    (CONSULTATION, Action.CONSULT): CONSULTATION,  # a further department asked
     (CONSULTATION, Action.CONSULTATION_ANSWERED): TAKEN,
     (TAKEN, Action.SUBMIT_FOR_APPROVAL): AWAITING_APPROVAL,
     (AWAITING_APPROVAL, Action.APPROVE): TAKEN,

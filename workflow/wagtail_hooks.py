@@ -3,14 +3,18 @@ calendars, service-level policies and escalation rules administrators edit."""
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from correspondence.models import ServiceLevelPolicy, WorkingCalendar
-from workflow.models import EscalationRule
+from intranet.models import Absence
+from workflow.models import EscalationRule, PendingReply
 from workflow.tasks import policy_cases_recompute_task
 
 LOG_ACTIONS = {
@@ -19,6 +23,33 @@ LOG_ACTIONS = {
     "workflow.rule.delete": (_("Routing rule deleted"), _("Routing rule deleted")),
     "workflow.rule.reorder": (_("Routing rule moved"), _("Routing rule moved in the order")),
     "workflow.rule.apply": (_("Routed by a rule"), _("Routed by a rule")),
+    "correspondence.case.reply_submitted": (
+        _("Reply sent for approval"),
+        _("Reply sent for approval"),
+    ),
+    "correspondence.case.reply_edited": (
+        _("Reply edited by the approver"),
+        _("Reply edited by the approver"),
+    ),
+    "correspondence.case.reply_approved": (
+        _("Reply approved and sent"),
+        _("Reply approved and sent"),
+    ),
+    "correspondence.case.reply_rejected": (_("Reply rejected"), _("Reply rejected")),
+    "correspondence.case.colleagues_consult": (
+        _("Colleagues consulted"),
+        _("Colleagues consulted"),
+    ),
+    "correspondence.case.colleague_answer": (_("A colleague answered"), _("A colleague answered")),
+    "correspondence.case.consult": (_("Consultation sent"), _("Consultation sent")),
+    "correspondence.case.consultation_answered": (
+        _("Consultation answered"),
+        _("Consultation answered"),
+    ),
+    "correspondence.case.consultation_reminder": (
+        _("Consultation reminder sent"),
+        _("Consultation reminder sent"),
+    ),
     "correspondence.case.deadlines": (_("Deadlines set"), _("Deadlines set")),
     "correspondence.case.clock_pause": (_("Clock stopped"), _("Clock stopped")),
     "correspondence.case.clock_resume": (_("Clock restarted"), _("Clock restarted")),
@@ -26,10 +57,52 @@ LOG_ACTIONS = {
 }
 
 
+def _name_of(user_id: Any) -> str:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+class HandOverFormatter(LogFormatter):
+    """ "Handed over to Bruno Bianchi": the timeline names the colleague."""
+
+    label = _("Handed over to a colleague")
+
+    def format_message(self, log_entry: Any) -> str:
+        return gettext("Handed over to %(name)s") % {"name": _name_of(log_entry.data.get("to"))}
+
+
 @hooks.register("register_log_actions")
-def register_workflow_log_actions(actions: object) -> None:
+def register_workflow_log_actions(actions: Any) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)  # type: ignore[attr-defined]
+    actions.register_action("correspondence.case.hand_over")(HandOverFormatter)
+
+
+class PendingReplyViewSet(SnippetViewSet):
+    """Replies awaiting approval in the admin: Wagtail's workflow, history and revisions."""
+
+    model = PendingReply
+    icon = "tasks"
+    menu_label = _("Replies for approval")
+    list_display = ["case", "author", "status", "created_at"]
+    list_filter = ["status"]
+    add_to_admin_menu = False
+
+
+register_snippet(PendingReplyViewSet)
+
+
+class AbsenceViewSet(SnippetViewSet):
+    """Absences and substitutes, kept by administrators and team leaders in the admin."""
+
+    model = Absence
+    icon = "date"
+    menu_label = _("Absences")
+    list_display = ["user", "starts_at", "ends_at", "substitute"]
+    add_to_admin_menu = True
+
+
+register_snippet(AbsenceViewSet)
 
 
 class CalendarViewSet(SnippetViewSet):

@@ -139,8 +139,8 @@ def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResul
         if f.outcome == "created" and f.case is not None
     ]
     cases_filed(
-        wrote_back=[
-            f.case.pk
+        threaded=[
+            (f.case, f.understood)
             for f in known.filings
             if f.outcome == "threaded" and f.case is not None and f.understood.automatic is None
         ],

@@ -1,6 +1,14 @@
 """The data model of correspondence: the page tree of cases and everything around it."""
 
-from correspondence.models.cases import CaseCounter, CasePage, CaseViewer, Channel, State, Urgency
+from correspondence.models.cases import (
+    CaseCounter,
+    CaseGuest,
+    CasePage,
+    CaseViewer,
+    Channel,
+    State,
+    Urgency,
+)
 from correspondence.models.deadlines import (
     CalendarClosure,
     CaseClockPause,
@@ -22,6 +30,7 @@ __all__ = [
     "CalendarClosure",
     "CaseClockPause",
     "CaseCounter",
+    "CaseGuest",
     "CasePage",
     "CaseViewer",
     "Category",

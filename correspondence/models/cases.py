@@ -8,14 +8,17 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 
 from intranet.pages import StaffOnlyPageMixin, WorkedOutsideAdminMixin
+from workflow import transitions
 
 
 class State(models.TextChoices):
-    NEW = "new", _("New")
-    TAKEN = "taken", _("Taken")
-    CONSULTATION = "consultation", _("In consultation")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    CLOSED = "closed", _("Closed")
+    """The lifecycle's states, as the transition table spells them, with their labels."""
+
+    NEW = transitions.NEW, _("New")
+    TAKEN = transitions.TAKEN, _("Taken")
+    CONSULTATION = transitions.CONSULTATION, _("In consultation")
+    AWAITING_APPROVAL = transitions.AWAITING_APPROVAL, _("Awaiting approval")
+    CLOSED = transitions.CLOSED, _("Closed")
 
 
 class Channel(models.TextChoices):
@@ -167,7 +170,7 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
             models.Index(
                 fields=["assignee", "due_at"],
                 name="case_assignee_open_due",
-                condition=models.Q(state__in=["new", "taken", "consultation", "awaiting_approval"]),
+                condition=models.Q(state__in=[transitions.NEW, *transitions.OPEN_STATES]),
             ),
             models.Index(fields=["customer_email"], name="case_customer_email"),
             # The board's overdue and about-to-be-late cases of a pool: only open cases
@@ -210,7 +213,7 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
             models.Index(
                 fields=["pool", "received_at", "page_ptr"],
                 name="case_untaken",
-                condition=models.Q(state="new", assignee__isnull=True),
+                condition=models.Q(state=transitions.NEW, assignee__isnull=True),
             ),
         ]
 
@@ -241,6 +244,32 @@ class CaseViewer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_viewer")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.case_id}"
+
+
+class CaseGuest(models.Model):
+    """A colleague of another pool invited to read one case (a colleague consultation).
+
+    ``correspondence.permissions.may_see_case`` lets an active guest open the case's page;
+    nothing else of the pool becomes visible to them.
+    """
+
+    case = models.ForeignKey(CasePage, on_delete=models.CASCADE, related_name="guests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("case guest")
+        verbose_name_plural = _("case guests")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_guest")]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.case_id}"

@@ -41,17 +41,42 @@ class NamedInLanguages(models.Model):
 
 
 class Department(models.Model):
-    """Another department a case can be sent to for consultation."""
+    """Another department a case can be sent to for consultation, and how it is reminded."""
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("hours")
+        DAYS = "days", _("working days")
 
     name = models.CharField(_("name"), max_length=255, unique=True)
     emails = models.TextField(_("e-mail addresses"), help_text=_("One per line."))
-    response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=3)
+    response_time = models.PositiveSmallIntegerField(_("response time"), default=3)
+    response_unit = models.CharField(
+        _("response time in"), max_length=5, choices=Unit, default=Unit.DAYS
+    )
+    reminder_text = models.TextField(
+        _("reminder text"),
+        default=_(
+            "Good morning,\n\nwe are still waiting for your answer to our consultation on "
+            "case {number}. Please answer this e-mail.\n\nThank you"
+        ),
+        help_text=_("{number} is replaced by the case number, {subject} by the subject."),
+    )
+    reminder_interval_hours = models.PositiveSmallIntegerField(
+        _("hours between reminders"), default=24
+    )
+    reminder_max = models.PositiveSmallIntegerField(
+        _("maximum number of reminders"), default=3, help_text=_("0: never remind.")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     panels = [
         FieldPanel("name"),
         FieldPanel("emails"),
-        FieldPanel("response_days"),
+        FieldPanel("response_time"),
+        FieldPanel("response_unit"),
+        FieldPanel("reminder_text"),
+        FieldPanel("reminder_interval_hours"),
+        FieldPanel("reminder_max"),
         FieldPanel("active"),
     ]
 
@@ -100,14 +125,43 @@ class Category(NamedInLanguages, ClusterableModel):
 
 
 class Question(Orderable):
-    """A custom question answered by the operator; a required one blocks closing."""
+    """A custom question answered by the operator; a required one blocks closing.
+
+    It belongs to a category (edited with it), or to a pool or a mailbox (edited as a
+    snippet): a case is asked its category's, its pool's and its mailbox's questions.
+    """
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
         CHOICE = "choice", _("Choice from a list")
         YES_NO = "yes_no", _("Yes / no")
 
-    category = ParentalKey(Category, on_delete=models.CASCADE, related_name="questions")
+    class Asked(models.TextChoices):
+        AFTER_ANSWERING = "answer", _("After answering")
+        AT_CLOSING = "close", _("At closing")
+
+    category = ParentalKey(
+        Category, on_delete=models.CASCADE, related_name="questions", null=True, blank=True
+    )
+    pool = models.ForeignKey(
+        "correspondence.PoolPage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("pool"),
+    )
+    mailbox = models.ForeignKey(
+        "correspondence.Mailbox",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("mailbox"),
+    )
+    asked = models.CharField(_("asked"), max_length=6, choices=Asked, default=Asked.AT_CLOSING)
     key = models.SlugField(_("key"), max_length=50)
     label = models.CharField(_("question"), max_length=255)
     label_it = models.CharField(_("question in Italian"), max_length=255, blank=True)
@@ -126,7 +180,9 @@ class Question(Orderable):
         FieldPanel("kind"),
         FieldPanel("choices"),
         FieldPanel("required"),
+        FieldPanel("asked"),
     ]
+    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox"), *panels]
 
     class Meta(Orderable.Meta):
         verbose_name = _("question")

@@ -45,6 +45,21 @@ class PoolPage(StaffOnlyPageMixin, Page):
         help_text=_("“Take next” hands out urgent cases before older ones."),
     )
     response_days = models.PositiveSmallIntegerField(_("response time (working days)"), default=5)
+    worked_closes = models.BooleanField(
+        _("“worked” closes the case"),
+        default=False,
+        help_text=_(
+            "As PEC back offices work: to work → worked, closed with the resolution below."
+        ),
+    )
+    worked_resolution = models.ForeignKey(
+        "correspondence.ResolutionType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolution of a worked case"),
+    )
     auto_reply_enabled = models.BooleanField(_("send auto-reply"), default=True)
     language = models.CharField(
         _("language"),
@@ -76,6 +91,10 @@ class PoolPage(StaffOnlyPageMixin, Page):
                     FieldPanel("description"),
                     FieldPanel("addresses"),
                     FieldRowPanel([FieldPanel("response_days"), FieldPanel("urgency_first")]),
+                    MultiFieldPanel(
+                        [FieldPanel("worked_closes"), FieldPanel("worked_resolution")],
+                        heading=_("Worked (LAVORATO)"),
+                    ),
                     MultiFieldPanel(
                         [FieldPanel("auto_reply_enabled"), HelpPanel(content=AUTO_REPLY_HELP)],
                         heading=_("Auto-reply"),
@@ -140,6 +159,11 @@ class PoolMembership(models.Model):
     pool = models.ForeignKey(PoolPage, on_delete=models.CASCADE, related_name="memberships")
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=1, help_text=_("1 is served first.")
+    )
+    needs_approval = models.BooleanField(
+        _("replies need approval in this pool"),
+        default=False,
+        help_text=_("The profile's flag asks it in every pool; this one only here."),
     )
 
     panels = [

@@ -55,18 +55,25 @@ outgoing_queued = Signal()
 
 @transaction.atomic
 def outgoing_queue(
-    *, case: CasePage, mailbox: Mailbox, author: AbstractBaseUser | None = None, **mail: Any
+    *,
+    case: CasePage,
+    mailbox: Mailbox,
+    author: AbstractBaseUser | None = None,
+    kind: str | None = None,
+    **mail: Any,
 ) -> OutgoingMail:
     """Writes the mail's timeline message and outbox row; sends it once this commits.
 
     ``mail`` is what ``draft_new`` takes (to, cc, subject, text, html, in_reply_to,
     references, automatic, attachments). ``mailbox`` is the one whose SMTP sends it (a
-    PEC case's PEC mailbox). The subject gets the case number when it lacks it.
+    PEC case's PEC mailbox); ``kind`` the timeline row's (a consultation, say). The
+    subject gets the case number when it lacks it.
     Message-IDs are given without angle brackets. Raises :class:`InvalidAddress`
     before writing anything when an address cannot be used.
     """
     draft = draft_new(case=case, mailbox=mailbox, **mail)
-    (outgoing,) = outgoings_queue([Queued(case=case, mailbox=mailbox, draft=draft, author=author)])
+    queued = Queued(case=case, mailbox=mailbox, draft=draft, author=author, kind=kind)
+    (outgoing,) = outgoings_queue([queued])
     return outgoing
 
 
@@ -78,6 +85,7 @@ class Queued:
     mailbox: Mailbox
     draft: Draft
     author: AbstractBaseUser | None = None
+    kind: str | None = None  # the timeline's kind; by default outbound or auto-reply
 
 
 def draft_new(
@@ -178,7 +186,7 @@ def _message_new(mail: Queued, raw: bytes) -> Message:
     raw_name, raw_sha = content_store(prefix="raw", content=raw, suffix=".eml")
     message = Message(
         case=mail.case,
-        kind=Message.Kind.AUTO_REPLY if draft.automatic else Message.Kind.OUTBOUND,
+        kind=mail.kind or (Message.Kind.AUTO_REPLY if draft.automatic else Message.Kind.OUTBOUND),
         mailbox=mail.mailbox,
         author=mail.author,
         message_id=draft.message_id,

@@ -100,7 +100,6 @@ def case_page_new(
         slug=slugify(number),
         number=number,
         pool=pool,
-        state="new",
         channel=data.channel,
         subject=data.subject[:998],
         received_at=data.received_at,

@@ -213,6 +213,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# A reply approved in its workflow is published and sent (workflow.approval); pages as usual.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "workflow.wagtail_finish.workflow_finish"
 
 # Mail: the outbox sends through each mailbox's own SMTP; this is the fallback.
 EMAIL_BACKEND = os.environ.get(
@@ -255,7 +257,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.cases_release_untouched_task",
         "schedule": 300.0,
     },
+    "presences-idle-away": {"task": "intranet.tasks.presences_idle_away_task", "schedule": 60.0},
+    "consultations-remind": {
+        "task": "workflow.tasks.consultations_remind_task",
+        "schedule": 300.0,
+    },
 }
+# Available staff without activity for this long show as away until they are active again.
+CORRISPONDENZA_IDLE_AWAY_MINUTES = int(os.environ.get("CORRISPONDENZA_IDLE_AWAY_MINUTES", "15"))
+# How often the top bar asks for new notifications (and reports activity), in seconds.
+CORRISPONDENZA_NOTIFY_POLL_SECONDS = int(os.environ.get("CORRISPONDENZA_NOTIFY_POLL_SECONDS", "20"))
 # A taken case nobody touches for this long returns to its pool (anti-hoarding).
 CORRISPONDENZA_HOARDING_MINUTES = int(os.environ.get("CORRISPONDENZA_HOARDING_MINUTES", "240"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -22,9 +22,9 @@ from correspondence.models import (
     ServiceLevelPolicy,
     WorkingCalendar,
 )
+from correspondence.services.deadlines import case_deadline_refresh
 from workflow import handling, lifecycle
 from workflow.models import RoutingRule
-from workflow.rules.services import _case_take_by_rule
 
 pytestmark = pytest.mark.django_db
 RAW = b"From: giulia@example.it\r\nSubject: Rimborso\r\n\r\nBuongiorno.\r\n"
@@ -71,7 +71,10 @@ def worked_case(
         calendar=WorkingCalendar.objects.create(name="Ufficio", country="IT"),
         close_within=16,
     )
-    _case_take_by_rule(case=case, user_id=people["op"].pk, rule_id=rule.pk)
+    # What a routing rule's assignment does (workflow.rules.services._rule_apply).
+    case_deadline_refresh(
+        case=lifecycle.case_assign_by_rule(case=case, user_id=people["op"].pk, rule_id=rule.pk)
+    )
     lifecycle.case_assign(
         case_id=case.pk, user=people["leader"], assignee=people["op2"], reason="Olga è in ferie"
     )

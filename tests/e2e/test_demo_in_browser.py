@@ -184,7 +184,7 @@ def test_op_sinistri_takes_next_answers_and_closes_in_polish(demo: Demo, browser
     )
 
 
-def test_junior_takes_and_works_a_case_but_sends_no_answer_in_romanian(
+def test_junior_answers_in_romanian_and_the_answer_waits_for_approval(
     demo: Demo, browser_page: Any
 ) -> None:
     page = browser_page
@@ -195,19 +195,23 @@ def test_junior_takes_and_works_a_case_but_sends_no_answer_in_romanian(
     number = _number_on_page(page, demo, "junior.sinistri")
     page.fill(".composer textarea[name=text]", "Bună ziua, am primit cererea.")
     page.click(".composer button[type=submit]")
-    page.wait_for_selector(".flash li.error")
-    assert "supervizor" in page.inner_text(".flash")  # approval is not built: said so
+    page.wait_for_selector(".flash li")
+    assert "aprobarea" in page.inner_text(".flash")  # waits for a team leader's approval
     outbound = demo.rows(
         "SELECT count(*) FROM correspondence_message m JOIN correspondence_casepage c"
         " ON c.page_ptr_id = m.case_id WHERE c.number = ? AND m.kind = 'outbound'",
         number,
     )
-    assert outbound == [(0,)]
-    page.click("form[action$='/worked/'] button")  # LAVORATO
-    page.wait_for_load_state()
-    assert demo.rows(
-        "SELECT worked_at IS NOT NULL FROM correspondence_casepage WHERE number = ?", number
-    ) == [(1,)]
+    assert outbound == [(0,)]  # nothing leaves before the approval
+    assert demo.rows("SELECT state FROM correspondence_casepage WHERE number = ?", number) == [
+        ("awaiting_approval",)
+    ]
+    pending = demo.rows(
+        "SELECT count(*) FROM workflow_pendingreply p JOIN correspondence_casepage c"
+        " ON c.page_ptr_id = p.case_id WHERE c.number = ?",
+        number,
+    )
+    assert pending == [(1,)]
 
 
 def test_op_pagamenti_answers_gives_back_and_meets_the_products_error_pages(

@@ -34,6 +34,13 @@ def test_catalogues_cover_the_interface() -> None:
             assert translation.gettext("Register a request") != "Register a request", language
 
 
+def test_catalogues_cover_approval_and_consultation() -> None:
+    for language in ("it", "pl", "ro"):
+        with translation.override(language):
+            for text in ("Approve and send", "Consult a department", "Hand over to a colleague"):
+                assert translation.gettext(text) != text, (language, text)
+
+
 # A word each page shows in the user's language, from the navigation every page has.
 MY_PROFILE = {"it": "Il mio profilo", "pl": "Mój profil", "ro": "Profilul meu", "en": "My profile"}
 

@@ -106,6 +106,12 @@ URLS: dict[str, Entry] = {
         lambda w: "/i18n/setlang/", expect(set(), others="redirect", anonymous="redirect")
     ),
     "work/take-next/": Entry(lambda w: "/work/take-next/", POST_ONLY),
+    "work/approvals/": Entry(lambda w: "/work/approvals/", expect(LOGGED_IN)),
+    "work/notifications/": Entry(lambda w: "/work/notifications/", expect(LOGGED_IN)),
+    "work/notifications/read/": Entry(lambda w: "/work/notifications/read/", POST_ONLY),
+    "work/colleague-answers/<int:answer_id>/": Entry(
+        lambda w: "/work/colleague-answers/1/", POST_ONLY
+    ),
     "work/cases/<int:case_id>/viewers/": Entry(
         lambda w: f"/work/cases/{w.case.pk}/viewers/", expect(VIEW_A)
     ),

@@ -243,6 +243,48 @@ def test_answers_to_the_category_questions_unblock_closing(
     assert closed.state == "closed"
 
 
+def test_an_operator_hands_a_case_to_a_colleague_with_the_reason_on_the_timeline(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    from workflow.lifecycle import case_hand_over
+
+    ola, bruno = make_operator("ola", sinistri), make_operator("bruno", sinistri)
+    bruno.first_name, bruno.last_name = "Bruno", "Bianchi"
+    bruno.save()
+    case = make_case(sinistri)
+    lifecycle.case_take(case_id=case.pk, user=ola)
+    with pytest.raises(CaseActionInvalid, match="reason"):
+        case_hand_over(case_id=case.pk, user=ola, colleague=bruno, reason=" ")
+    client = Client()
+    client.force_login(ola)
+    client.post(f"/work/cases/{case.pk}/hand_over/", {"user": bruno.pk, "reason": "In ferie"})
+    case.refresh_from_db()
+    assert (case.state, case.assignee) == ("taken", bruno)
+    client.force_login(bruno)
+    page = client.get(case.url).content.decode()
+    assert "Handed over to Bruno Bianchi" in page and "In ferie" in page
+    with pytest.raises(CaseActionDenied):  # no longer hers
+        case_hand_over(case_id=case.pk, user=ola, colleague=ola, reason="back")
+
+
+def test_worked_cases_are_marked_and_filtered_in_the_pool_list(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    ola = make_operator("ola", sinistri)
+    worked, other = make_case(sinistri, "Lavorata"), make_case(sinistri, "Da lavorare")
+    for case in (worked, other):
+        lifecycle.case_take(case_id=case.pk, user=ola)
+    lifecycle.case_mark_worked(case_id=worked.pk, user=ola)
+    client = Client()
+    client.force_login(ola)
+    listing = client.get(sinistri.url).content.decode()
+    assert listing.count("✔") == 1
+    only_worked = client.get(sinistri.url, {"worked": "yes"}).content.decode()
+    assert worked.number in only_worked and other.number not in only_worked
+    not_worked = client.get(sinistri.url, {"worked": "no"}).content.decode()
+    assert other.number in not_worked and worked.number not in not_worked
+
+
 def test_a_blank_field_is_invalid_input_not_a_permission_refusal(
     team: dict, sinistri: PoolPage, make_case: Callable[..., CasePage]
 ) -> None:
@@ -259,3 +301,16 @@ def test_a_blank_field_is_invalid_input_not_a_permission_refusal(
     response = client.post(f"/work/cases/{case.pk}/note/", {"text": " "}, follow=True)
     assert response.status_code == 200
     assert "A note needs some text." in response.content.decode()
+
+
+def test_in_a_pool_where_worked_closes_marking_worked_closes_with_its_resolution(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    lavorata = ResolutionType.objects.create(name="Lavorata")
+    PoolPage.objects.filter(pk=sinistri.pk).update(worked_closes=True, worked_resolution=lavorata)
+    ola = make_operator("ola", sinistri)
+    case = make_case(sinistri)
+    lifecycle.case_take(case_id=case.pk, user=ola)
+    lifecycle.case_mark_worked(case_id=case.pk, user=ola)
+    case.refresh_from_db()
+    assert (case.state, case.resolution_type, case.worked_by) == ("closed", lavorata, ola)

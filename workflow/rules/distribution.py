@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 ABSENT = frozenset({"away", "offline", "dnd"})
-OPEN_STATES = ("taken", "consultation", "awaiting_approval")
 
 
 def is_present(presence: str | None) -> bool:

@@ -31,12 +31,13 @@ from correspondence.models import (
 from correspondence.permissions import LEAD, WORK, may, require_pool_permission
 from correspondence.services.cases import month_page_for
 from correspondence.services.deadlines import case_deadline_refresh, case_deadlines_recompute
-from intranet.models import UserProfile
+from intranet.models import Absence, UserProfile
+from workflow.lifecycle import case_assign_by_rule
 from workflow.models import Assignment, RoutingRule
-from workflow.rules.distribution import OPEN_STATES, is_present, operator_pick
+from workflow.rules.distribution import is_present, operator_pick
 from workflow.rules.matching import Actions, Conditions, RuleData, RuleSubject, rules_select
 from workflow.rules.outcomes import Names, outcome_texts, rule_try_rows
-from workflow.transitions import Action, next_state
+from workflow.transitions import OPEN_STATES
 
 
 class RuleInvalid(ValueError):
@@ -249,7 +250,8 @@ def _rule_apply(*, case: CasePage, rule: RoutingRule, data: RuleData) -> list[st
     if actions.assignment and case.state == State.NEW and case.assignee_id is None:
         pick = _operator_choose(rule=rule, data=data, pool_id=changes.get("pool_id", case.pool_id))
         if pick is not None:
-            _case_take_by_rule(case=case, user_id=pick, rule_id=rule.pk)
+            assigned = case_assign_by_rule(case=case, user_id=pick, rule_id=rule.pk)
+            case_deadline_refresh(case=assigned)
     log(instance=case, action="workflow.rule.apply", data={"rule": rule.pk, **changes})
     names = names_for([data], assignees=[pick] if pick else [])
     return outcome_texts(actions, names, pick=pick, attempted=bool(actions.assignment))
@@ -289,8 +291,16 @@ def _month_page(pool: PoolPage, moment: datetime) -> MonthPage:
 def _operator_choose(*, rule: RoutingRule, data: RuleData, pool_id: int) -> int | None:
     """Picks the operator for the case; the rule's row lock serialises concurrent picks."""
     locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
-    candidates = _eligible(data.actions.operator_ids, PoolPage.objects.get(pk=pool_id))
-    present = {uid for uid, p in presence_of(candidates).items() if is_present(p)}
+    pool = PoolPage.objects.get(pk=pool_id)
+    candidates = _eligible(data.actions.operator_ids, pool)
+    absent = absences_now(candidates)
+    if data.actions.assignment == Assignment.OPERATOR and candidates and candidates[0] in absent:
+        # The one operator is away: their substitute takes the case if they work the pool.
+        candidates = _eligible([s for s in [absent[candidates[0]]] if s is not None], pool)
+        absent = absences_now(candidates)
+    present = {
+        uid for uid, p in presence_of(candidates).items() if is_present(p) and uid not in absent
+    }
     pick = operator_pick(
         mode=data.actions.assignment,
         candidates=candidates,
@@ -301,18 +311,6 @@ def _operator_choose(*, rule: RoutingRule, data: RuleData, pool_id: int) -> int 
     if pick is not None and data.actions.assignment == Assignment.ROUND_ROBIN:
         RoutingRule.objects.filter(pk=rule.pk).update(last_assigned_id=pick)
     return pick
-
-
-def _case_take_by_rule(*, case: CasePage, user_id: int, rule_id: int) -> None:
-    """new → taken for `user_id`, by an update of the locked row (never page.save())."""
-    state = next_state(case.state, Action.TAKE)
-    CasePage.objects.filter(pk=case.pk, state=State.NEW, assignee__isnull=True).update(
-        state=state, assignee_id=user_id, taken_at=timezone.now()
-    )
-    data = {"by_rule": rule_id, "assignee": user_id}
-    log(instance=case, action="correspondence.case.take", data=data)
-    case.refresh_from_db()
-    case_deadline_refresh(case=case)
 
 
 @dataclass(frozen=True)
@@ -363,6 +361,15 @@ def rule_try(*, pool: PoolPage, rule_data: RuleData, limit: int = 100) -> list[T
 
 def _files_of(message_ref: Any) -> Any:
     return Attachment.objects.filter(message=message_ref, inline=False, evidence=False)
+
+
+def absences_now(user_ids: Iterable[int]) -> dict[int, int | None]:
+    """Of these users, those absent now, each with their substitute's id (or None)."""
+    now = timezone.now()
+    rows = Absence.objects.filter(
+        user_id__in=list(user_ids), starts_at__lte=now, ends_at__gt=now
+    ).values_list("user_id", "substitute_id")
+    return dict(rows)
 
 
 def presence_of(user_ids: Iterable[int]) -> dict[int, str]:

@@ -12,15 +12,18 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
-from correspondence.models import CasePage, Category, PoolPage, ResolutionType
+from correspondence.models import CasePage, Category, Department, PoolPage, ResolutionType
 from correspondence.outbox.compose import OutgoingAttachment
 from correspondence.permissions import cases_visible_to
-from workflow import handling, lifecycle, replies
+from intranet.presence import presence_touch
+from workflow import approval, colleagues, consultation, handling, lifecycle, replies
+from workflow import notifications as notices
+from workflow.models import ColleagueAnswer, PendingReply
 from workflow.replies import Reply
 from workflow.taking import case_take_next
 from workflow.viewing import case_viewers_touch
@@ -89,6 +92,17 @@ def _do_assign(request: HttpRequest, case: CasePage) -> str:
     return _("Assigned to %(name)s.") % {"name": assignee}
 
 
+def _do_hand_over(request: HttpRequest, case: CasePage) -> str:
+    colleague = get_object_or_404(get_user_model(), pk=_optional_int(request.POST.get("user")))
+    lifecycle.case_hand_over(
+        case_id=case.pk,
+        user=request.user,
+        colleague=colleague,
+        reason=request.POST.get("reason", ""),
+    )
+    return _("Handed over to %(name)s.") % {"name": colleague.get_full_name() or colleague}
+
+
 def _do_transfer(request: HttpRequest, case: CasePage) -> str:
     pool = get_object_or_404(PoolPage, pk=_optional_int(request.POST.get("pool")))
     handling.case_transfer(
@@ -135,7 +149,9 @@ def _do_reply(request: HttpRequest, case: CasePage) -> str:
         text=request.POST.get("text", ""),
         attachments=attachments,
     )
-    replies.reply_submit(case_id=case.pk, user=request.user, reply=reply)
+    handed_in = approval.reply_hand_in(case_id=case.pk, user=request.user, reply=reply)
+    if isinstance(handed_in, PendingReply):
+        return _("Your answer waits for a team leader's approval.")
     return _("Your answer is on its way.")
 
 
@@ -143,6 +159,53 @@ def _do_answers(request: HttpRequest, case: CasePage) -> str:
     answers = {k[len("answer_") :]: v for k, v in request.POST.items() if k.startswith("answer_")}
     handling.case_answers_save(case_id=case.pk, user=request.user, answers=answers)
     return _("Answers saved.")
+
+
+def _pending_of(request: HttpRequest, case: CasePage) -> PendingReply:
+    pending_id = _optional_int(request.POST.get("reply"))
+    return get_object_or_404(PendingReply, pk=pending_id, case=case)
+
+
+def _do_approve(request: HttpRequest, case: CasePage) -> str:
+    pending = _pending_of(request, case)
+    approval.reply_approve(pending_id=pending.pk, user=request.user, text=request.POST.get("text"))
+    return _("Approved: the answer is on its way.")
+
+
+def _do_reject(request: HttpRequest, case: CasePage) -> str:
+    pending = _pending_of(request, case)
+    approval.reply_reject(
+        pending_id=pending.pk, user=request.user, comment=request.POST.get("comment", "")
+    )
+    return _("Rejected: the answer went back to its author.")
+
+
+def _ids(request: HttpRequest, name: str) -> list[int]:
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+def _do_consult(request: HttpRequest, case: CasePage) -> str:
+    department_id = _optional_int(request.POST.get("department"))
+    department = get_object_or_404(Department, pk=department_id, active=True)
+    consultation.consultation_send(
+        case_id=case.pk,
+        user=request.user,
+        department=department,
+        question=request.POST.get("question", ""),
+        message_ids=_ids(request, "messages"),
+        attachment_ids=_ids(request, "attachments"),
+    )
+    return _("The consultation is on its way to %(department)s.") % {"department": department}
+
+
+def _do_colleagues(request: HttpRequest, case: CasePage) -> str:
+    colleagues.colleagues_consult(
+        case_id=case.pk,
+        user=request.user,
+        colleague_ids=_ids(request, "colleagues"),
+        question=request.POST.get("question", ""),
+    )
+    return _("Your colleagues see the question on the case.")
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
@@ -153,11 +216,42 @@ ACTIONS: dict[str, Callable[[HttpRequest, CasePage], str]] = {
     "reopen": _do_reopen,
     "note": _do_note,
     "assign": _do_assign,
+    "hand_over": _do_hand_over,
     "transfer": _do_transfer,
     "classify": _do_classify,
     "reply": _do_reply,
     "answers": _do_answers,
+    "approve": _do_approve,
+    "reject": _do_reject,
+    "consult": _do_consult,
+    "colleagues": _do_colleagues,
 }
+
+
+@login_required
+@require_POST
+def colleague_answer(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A consulted colleague answers on the case, then returns to it."""
+    answer = get_object_or_404(ColleagueAnswer, pk=answer_id, colleague_id=request.user.pk)
+    case = answer.question.case
+    try:
+        colleagues.colleague_answer_give(
+            answer_id=answer.pk, user=request.user, text=request.POST.get("text", "")
+        )
+        messages.success(request, _("Thank you: your answer is on the case."))
+    except (CaseActionDenied, CaseActionInvalid) as exc:
+        messages.error(request, str(exc))
+        return redirect(case.url)
+    return _back_to(case, request)
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The replies waiting for this user's decision, in the pools they lead (or lead in
+    place of an absent leader)."""
+    waiting = approval.replies_awaiting(user=request.user)
+    asked = colleagues.colleague_questions_open(user=request.user)
+    return render(request, "workflow/approvals.html", {"waiting": waiting, "asked": asked})
 
 
 @login_required
@@ -210,3 +304,20 @@ def case_draft(request: HttpRequest, case_id: int) -> JsonResponse:
     except CaseActionDenied as exc:
         return JsonResponse({"error": str(exc)}, status=403)
     return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+
+
+@login_required
+def notifications(request: HttpRequest) -> JsonResponse:
+    """The unseen notices as JSON, for the top bar's counter (notifications.js), which
+    says ``active=1`` when the user has been active since its last call."""
+    if request.GET.get("active") == "1":
+        presence_touch(user=request.user)
+    return JsonResponse(notices.notifications_for(user=request.user))
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> JsonResponse:
+    """The user opened the list: the counter starts again."""
+    notices.notifications_seen(user=request.user)
+    return JsonResponse({"count": 0})

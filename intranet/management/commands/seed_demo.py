@@ -268,7 +268,7 @@ class Command(BaseCommand):
             ("Contabilità", "contabilita@assicura.example.it", 2),
         ):
             Department.objects.get_or_create(
-                name=name, defaults={"emails": emails, "response_days": days}
+                name=name, defaults={"emails": emails, "response_time": days}
             )
 
     def mailbox(self, pool: PoolPage, title: str, slug: str, address: str, pec: bool) -> None:
