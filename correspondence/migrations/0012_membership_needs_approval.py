@@ -7,6 +7,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('correspondence', '0011_case_assignee_open_due'),
+        # After main's index: SQLite rebuilds the pool table when main's later migrations
+        # are unapplied, so this branch's columns must be unapplied (and reapplied) with them.
+        ('correspondence', '0012_case_pool_open_received'),
     ]
 
     operations = [
