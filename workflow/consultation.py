@@ -25,18 +25,42 @@ from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Department, Message, State
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from correspondence.outbox.texts import consultation_text, reminder_text
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
-from workflow.deadlines import due_after
+from workflow.deadlines import (
+    WorkCalendar,
+    business_add,
+    due_after,
+    next_open,
+    working_days_add,
+)
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Consultation
 from workflow.transitions import Action, allowed_actions
 
 
-def consultation_due(*, department: Department, sent_at: datetime) -> datetime:
-    """When the department's answer is due: hours on the clock, or working days."""
-    if department.response_unit == Department.Unit.HOURS:
-        return sent_at + timedelta(hours=department.response_time)
-    return due_after(sent_at, working_days=department.response_time)
+def consultation_calendar(*, department: Department, case: CasePage) -> WorkCalendar | None:
+    """The working calendar a consultation counts on: the department's own, else that of
+    the case's service-level policy; None when neither has one."""
+    if department.calendar_id is not None:
+        return department.calendar.work_calendar()
+    policy = case.sla_policy
+    return policy.calendar.work_calendar() if policy is not None else None
+
+
+def consultation_due(
+    *, department: Department, sent_at: datetime, calendar: WorkCalendar | None = None
+) -> datetime:
+    """When the department's answer is due: so many open hours or working days of
+    ``calendar``; without one, hours on the clock or Monday-to-Friday days."""
+    hours = department.response_unit == Department.Unit.HOURS
+    if calendar is None:
+        if hours:
+            return sent_at + timedelta(hours=department.response_time)
+        return due_after(timezone.localtime(sent_at), working_days=department.response_time)
+    if hours:
+        return business_add(sent_at, timedelta(hours=department.response_time), calendar)
+    return next_open(working_days_add(sent_at, department.response_time, calendar), calendar)
 
 
 def _require_consulter(user: Any, case: CasePage) -> None:
@@ -90,7 +114,10 @@ def consultation_send(
     if mailbox is None:
         raise CaseActionDenied(_("No mailbox of this pool can send mail."))
     quoted = _quoted(case, message_ids)
-    text = question.strip() + (f"\n\n{quoted}" if quoted else "")
+    subject, text = consultation_text(
+        case=case, department=department, question=question.strip(), operator=user
+    )
+    text = text.rstrip() + (f"\n\n{quoted}" if quoted else "")
     try:
         outgoing = outgoing_queue(
             case=case,
@@ -98,7 +125,7 @@ def consultation_send(
             author=user,
             kind=Message.Kind.CONSULTATION_OUT,
             to=department.email_list(),
-            subject=_("Consultation: %(subject)s") % {"subject": case.subject},
+            subject=subject,
             text=text,
             in_reply_to=None,
             references=[],
@@ -117,7 +144,11 @@ def consultation_send(
         asked_by=user,
         message_id=outgoing.message_id,
         sent_at=now,
-        due_at=consultation_due(department=department, sent_at=now),
+        due_at=consultation_due(
+            department=department,
+            sent_at=now,
+            calendar=consultation_calendar(department=department, case=case),
+        ),
     )
     case_transition(
         case=case,
@@ -195,21 +226,35 @@ def _answer_record(consultation: Consultation, understood: Understood) -> None:
         log(instance=case, action="correspondence.case.consultation_answered", data=data)
 
 
+def reminder_moment(*, consultation: Consultation, calendar: WorkCalendar | None) -> datetime:
+    """When the consultation's next reminder is due: at its due time, then each interval
+    after the last reminder; on a calendar, moved to its next opening (no reminder leaves
+    on a closed day or at night)."""
+    moment = consultation.due_at
+    if consultation.last_reminder_at is not None:
+        interval = timedelta(hours=consultation.department.reminder_interval_hours)
+        moment = max(moment, consultation.last_reminder_at + interval)
+    return next_open(moment, calendar) if calendar is not None else moment
+
+
 def consultations_due_reminder(*, now: datetime) -> list[Consultation]:
     """Open consultations past their due time whose department gets another reminder now:
-    fewer than its maximum sent, the last one at least its interval ago."""
+    fewer than its maximum sent, the next reminder's moment (``reminder_moment``) come."""
     candidates = (
         Consultation.objects.filter(answered_at__isnull=True, due_at__lte=now)
         .filter(reminders_sent__lt=F("department__reminder_max"))
-        .select_related("department", "case")
+        .select_related("department__calendar", "case__sla_policy__calendar")
         .order_by("due_at")
     )
-    return [
-        c
-        for c in candidates
-        if c.last_reminder_at is None
-        or now - c.last_reminder_at >= timedelta(hours=c.department.reminder_interval_hours)
-    ]
+    calendars: dict[tuple[int | None, int | None], WorkCalendar | None] = {}
+    due = []
+    for c in candidates:
+        key = (c.department.calendar_id, c.case.sla_policy_id)
+        if key not in calendars:
+            calendars[key] = consultation_calendar(department=c.department, case=c.case)
+        if reminder_moment(consultation=c, calendar=calendars[key]) <= now:
+            due.append(c)
+    return due
 
 
 @transaction.atomic
@@ -227,15 +272,19 @@ def consultation_remind(*, consultation_id: int, now: datetime) -> bool:
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         return False
-    text = department.reminder_text.replace("{number}", case.number)
-    text = text.replace("{subject}", case.subject)
+    subject, text = reminder_text(
+        case=case,
+        department=department,
+        question=consultation.question,
+        sent_at=consultation.sent_at,
+    )
     outgoing = outgoing_queue(
         case=case,
         mailbox=mailbox,
         kind=Message.Kind.CONSULTATION_OUT,
         to=department.email_list(),
-        subject=_("Reminder: consultation on %(subject)s") % {"subject": case.subject},
-        text=f"{text}\n\n{consultation.question}",
+        subject=subject,
+        text=text,
         in_reply_to=consultation.message_id,
         references=[consultation.message_id],
         automatic=True,
