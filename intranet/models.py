@@ -45,8 +45,9 @@ class NotificationKind(models.TextChoices):
     REPLY_REJECTED = "reply_rejected", _("A reply of mine was rejected")
     REPLY_APPROVED = "reply_approved", _("A reply of mine was approved")
     APPROVAL_WAITING = "approval_waiting", _("A reply awaits my approval (team leaders)")
-    CONSULTATION_REMINDER = "consultation_reminder", _(
-        "A department was reminded of a late answer (team leaders)"
+    CONSULTATION_REMINDER = (
+        "consultation_reminder",
+        _("A department was reminded of a late answer (team leaders)"),
     )
     ESCALATION = "escalation", _("A case escalated (team leaders)")
 

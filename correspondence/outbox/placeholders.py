@@ -48,6 +48,7 @@ def placeholders_of(kind: str = "") -> dict[str, str]:
     """The placeholders a text of ``kind`` may use: every case's, then its own."""
     return {**PLACEHOLDERS, **PLACEHOLDERS_OF_KIND.get(kind, {})}
 
+
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 

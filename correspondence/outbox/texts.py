@@ -161,9 +161,9 @@ def _filled(
     languages: Sequence[str],
     values: dict[str, str],
     default: Callable[[], tuple[str, str]],
-) -> tuple[str, str, str]:
+) -> tuple[str, str]:
     """The live text of ``kind`` for ``case``'s pool in the first of ``languages`` that has
-    one, else ``default()`` in the first language, filled: (subject, body, language)."""
+    one, else ``default()`` in the first language, filled: (subject, body)."""
     text = mail_text_choose(kind=kind, pool=case.pool, languages=languages)
     language = text.language if text else languages[0]
     if text is not None:
@@ -171,13 +171,13 @@ def _filled(
     else:
         with translation.override(language):
             subject, body = default()
-    return placeholders_fill(subject, values, kind), placeholders_fill(body, values, kind), language
+    return placeholders_fill(subject, values, kind), placeholders_fill(body, values, kind)
 
 
 def department_languages(*, case: CasePage, department: Department) -> list[str]:
     """The languages to write to ``department`` in, best first: its own, then the pool's."""
     found = [department.language] if department.language else []
-    return found + [case.pool.language] if case.pool.language not in found else found
+    return [*found, case.pool.language] if case.pool.language not in found else found
 
 
 def consultation_text(
@@ -189,7 +189,7 @@ def consultation_text(
     languages = department_languages(case=case, department=department)
     values = case_values(case=case, operator=operator, language=languages[0])
     values.update(department=department.name, question=question)
-    subject, body, _language = _filled(
+    subject, body = _filled(
         MailText.Kind.CONSULTATION,
         case=case,
         languages=languages,
@@ -213,7 +213,7 @@ def reminder_text(
     with translation.override(languages[0]):
         sent = formats.date_format(timezone.localtime(sent_at), "DATETIME_FORMAT")
     values.update(department=department.name, question=question, sent_at=sent)
-    subject, body, language = _filled(
+    subject, body = _filled(
         MailText.Kind.REMINDER,
         case=case,
         languages=languages,
@@ -244,16 +244,14 @@ def _stock_reminders() -> set[str]:
     return found
 
 
-def notification_text(
-    *, case: CasePage, recipient: Any, event: str, link: str
-) -> tuple[str, str]:
+def notification_text(*, case: CasePage, recipient: Any, event: str, link: str) -> tuple[str, str]:
     """The filled (subject, body) of a notice to ``recipient`` about ``case``: the published
     notification text in their interface language, else the built-in one. ``event`` is the
     sentence saying what happened, already in that language."""
     language = staff_language(recipient)
     values = case_values(case=case, operator=recipient, language=language)
     values.update(event=event, link=link)
-    subject, body, _language = _filled(
+    subject, body = _filled(
         MailText.Kind.NOTIFICATION,
         case=case,
         languages=[language],
