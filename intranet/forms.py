@@ -110,6 +110,8 @@ class AbsenceForm(forms.Form):
             del self.fields["user"]
             # The user is offered too, so that choosing oneself gets a clear refusal.
             colleagues = absence_colleagues(user=me).values("pk")
-            substitute_field.queryset = get_user_model().objects.filter(
-                Q(pk__in=colleagues) | Q(pk=me.pk)
-            ).order_by("first_name", "last_name", "username")
+            substitute_field.queryset = (
+                get_user_model()
+                .objects.filter(Q(pk__in=colleagues) | Q(pk=me.pk))
+                .order_by("first_name", "last_name", "username")
+            )
