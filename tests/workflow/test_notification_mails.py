@@ -215,6 +215,7 @@ def test_a_rejected_reply_is_mailed_to_its_author_and_the_waiting_one_to_the_lea
     assert f"Una risposta sulla pratica {case.number} attende la tua approvazione." in (
         _text(waiting)
     )
+    assert boss.get("/work/notifications/").json()["count"] == 1  # the intranet's too
     pending = PendingReply.objects.get(case=case)
     captured(
         lambda: boss.post(
