@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from correspondence.intake.ingest import message_ingest
 from correspondence.models import (
@@ -131,6 +131,11 @@ def test_work_assigned_by_a_rule_is_mailed_once_from_the_published_text_in_polis
     )
     assert mail["Auto-Submitted"] not in (None, "no")  # no out-of-office answers it
     assert Message.objects.filter(case=case, kind=Message.Kind.NOTIFICATION).count() == 1
+    reader = Client()
+    reader.force_login(ola)
+    with translation.override("pl"):
+        label = str(Message.Kind.NOTIFICATION.label)
+    assert label in reader.get(case.url).content.decode()  # on the case's record
     assert len(smtp.envelopes) == 1  # the leader chose nothing, the customer no auto-reply
     for outgoing_id in outgoing_due(now=timezone.now() + timedelta(hours=3)):
         outgoing_send(outgoing_id=outgoing_id)
