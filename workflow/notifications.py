@@ -5,7 +5,8 @@ the work given to someone (assigned, handed over, assigned by a rule), a consult
 answered and a reply approved or rejected; for team leaders, the replies awaiting their
 approval and the reminders sent to late departments of their pools. A user is told of
 those entries on the cases they hold (or lead) that someone else caused, since they last
-looked (``UserProfile.notifications_seen_at``), plus the questions colleagues asked them.
+looked (``UserProfile.notifications_seen_at``), plus the questions colleagues asked them
+and the notices escalations left them (``Notice``).
 
 By mail: when such an entry is written (``notification_mails_queue``, called for each new
 log entry) or an escalation tells the team leaders (``notification_mail_queue``), each
@@ -34,7 +35,7 @@ from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.outbox.texts import notification_text, staff_language
 from correspondence.permissions import LEAD, pools_for
 from intranet.models import NotificationKind, UserProfile
-from workflow.models import ColleagueAnswer
+from workflow.models import ColleagueAnswer, Notice
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,11 @@ def notifications_for(*, user: Any, limit: int = 10) -> dict[str, Any]:
     asked = ColleagueAnswer.objects.filter(colleague_id=user.pk, answered_at__isnull=True)
     if since is not None:
         asked = asked.filter(question__asked_at__gt=since)
-    count = entries[:CAP].count() + asked[:CAP].count()
+    # Escalations leave their own notices (in the leader's language), not a log entry.
+    escalated = Notice.objects.filter(user_id=user.pk)
+    if since is not None:
+        escalated = escalated.filter(created_at__gt=since)
+    count = entries[:CAP].count() + asked[:CAP].count() + escalated[:CAP].count()
     newest = list(entries.select_related("page").order_by("-timestamp", "-pk")[:limit])
     cases = CasePage.objects.in_bulk([e.page_id for e in newest])
     items = [
@@ -88,6 +93,16 @@ def notifications_for(*, user: Any, limit: int = 10) -> dict[str, Any]:
         }
         for e in newest
     ]
+    items += [
+        {
+            "case": n.case.number if n.case else "",
+            "url": n.case.url if n.case else "",
+            "text": n.text,
+            "at": n.created_at.isoformat(),
+        }
+        for n in escalated.select_related("case").order_by("-created_at", "-pk")[:limit]
+    ]
+    items = sorted(items, key=lambda item: item["at"], reverse=True)[:limit]
     return {"count": min(count, CAP), "items": items}
 
 

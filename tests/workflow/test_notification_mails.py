@@ -282,4 +282,8 @@ def test_an_escalation_mails_the_leaders_who_chose_it_exactly_once(
     (mail,) = _mails_to(smtp, "lea@assicura.example.it")
     assert f"Cazul {case.number} și-a depășit termenul (Ritardo)." in _text(mail)
     assert _mails_to(smtp, quiet.email) == []
+    board = Client()
+    board.force_login(quiet)  # who chose no mail is still told in the intranet
+    told = board.get("/work/notifications/").json()
+    assert told["count"] == 1 and told["items"][0]["case"] == case.number
     assert len(smtp.envelopes) == 1
