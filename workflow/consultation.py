@@ -22,7 +22,14 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.intake.threads import thread_keys
 from correspondence.intake.understand import Understood
-from correspondence.models import Attachment, CasePage, Department, Message, State
+from correspondence.models import (
+    Attachment,
+    CasePage,
+    Department,
+    Message,
+    OutgoingMail,
+    State,
+)
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.outbox.texts import consultation_text, reminder_text
@@ -91,6 +98,44 @@ def _files(case: CasePage, attachment_ids: Sequence[int]) -> list[OutgoingAttach
     return files
 
 
+def _question_queue(
+    *,
+    case: CasePage,
+    user: Any,
+    department: Department,
+    question: str,
+    message_ids: Sequence[int],
+    attachment_ids: Sequence[int],
+) -> OutgoingMail:
+    """Queues the consultation mail: the published consultation text, then the chosen
+    messages quoted, the chosen attachments attached."""
+    mailbox = outgoing_mailbox_for(case=case)
+    if mailbox is None:
+        raise CaseActionDenied(_("No mailbox of this pool can send mail."))
+    quoted = _quoted(case, message_ids)
+    subject, text = consultation_text(
+        case=case, department=department, question=question, operator=user
+    )
+    try:
+        return outgoing_queue(
+            case=case,
+            mailbox=mailbox,
+            author=user,
+            kind=Message.Kind.CONSULTATION_OUT,
+            to=department.email_list(),
+            subject=subject,
+            text=text.rstrip() + (f"\n\n{quoted}" if quoted else ""),
+            in_reply_to=None,
+            references=[],
+            automatic=False,
+            attachments=_files(case, attachment_ids),
+        )
+    except InvalidAddress as exc:
+        raise CaseActionInvalid(
+            _("The department's addresses cannot receive mail (%(detail)s).") % {"detail": exc}
+        ) from exc
+
+
 @transaction.atomic
 def consultation_send(
     *,
@@ -110,32 +155,14 @@ def consultation_send(
         raise CaseActionInvalid(_("Write the question for the department."))
     if not department.active or not department.email_list():
         raise CaseActionInvalid(_("This department has no address to write to."))
-    mailbox = outgoing_mailbox_for(case=case)
-    if mailbox is None:
-        raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    quoted = _quoted(case, message_ids)
-    subject, text = consultation_text(
-        case=case, department=department, question=question.strip(), operator=user
+    outgoing = _question_queue(
+        case=case,
+        user=user,
+        department=department,
+        question=question.strip(),
+        message_ids=message_ids,
+        attachment_ids=attachment_ids,
     )
-    text = text.rstrip() + (f"\n\n{quoted}" if quoted else "")
-    try:
-        outgoing = outgoing_queue(
-            case=case,
-            mailbox=mailbox,
-            author=user,
-            kind=Message.Kind.CONSULTATION_OUT,
-            to=department.email_list(),
-            subject=subject,
-            text=text,
-            in_reply_to=None,
-            references=[],
-            automatic=False,
-            attachments=_files(case, attachment_ids),
-        )
-    except InvalidAddress as exc:
-        raise CaseActionInvalid(
-            _("The department's addresses cannot receive mail (%(detail)s).") % {"detail": exc}
-        ) from exc
     now = timezone.now()
     consultation = Consultation.objects.create(
         case=case,
