@@ -64,8 +64,9 @@ class Department(models.Model):
             "case {number}. Please answer this e-mail.\n\nThank you"
         ),
         help_text=_(
-            "{number} is replaced by the case number, {subject} by the subject. Empty: the "
-            "published reminder text of the mail texts."
+            "The placeholders of the reminder mail texts are replaced: {case_number}, "
+            "{subject}, {department}, {question}, {sent_at}, … Empty: the published reminder "
+            "text of the mail texts."
         ),
     )
     reminder_interval_hours = models.PositiveSmallIntegerField(

@@ -197,3 +197,31 @@ def test_a_placeholder_another_kind_of_text_has_is_refused_on_save() -> None:
         department.clean()
     assert "Unknown placeholder {link}" in str(refused.value)
     assert "Unknown placeholder {question}" not in str(refused.value)
+
+
+def test_an_editor_sets_a_departments_calendar_and_language_and_a_bad_reminder_is_refused(
+    editor: Client,
+) -> None:
+    from correspondence.models import WorkingCalendar
+
+    rome = WorkingCalendar.objects.create(name="Roma", country="IT", time_zone="Europe/Rome")
+    department = Department.objects.create(name="Legale", emails="legale@example.it")
+    url = reverse("wagtailsnippets_correspondence_department:edit", args=[department.pk])
+    data = {
+        "name": "Legale",
+        "emails": "legale@example.it",
+        "language": "pl",
+        "response_time": "16",
+        "response_unit": "hours",
+        "calendar": str(rome.pk),
+        "reminder_text": "Sollecito {case_number}: {question} {link}",
+        "reminder_interval_hours": "24",
+        "reminder_max": "3",
+        "active": "on",
+    }
+    refused = editor.post(url, data)
+    assert refused.status_code == 200
+    assert "Unknown placeholder {link} (character 37)" in refused.content.decode()
+    assert editor.post(url, {**data, "reminder_text": ""}).status_code == 302
+    department.refresh_from_db()
+    assert (department.calendar, department.language, department.reminder_text) == (rome, "pl", "")
