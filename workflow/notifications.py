@@ -34,7 +34,7 @@ from correspondence.outbox.compose import InvalidAddress
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.outbox.texts import notification_text, staff_language
 from correspondence.permissions import LEAD, pools_for
-from intranet.models import NotificationKind, UserProfile
+from intranet.models import Absence, NotificationKind, UserProfile
 from workflow.models import ColleagueAnswer, Notice
 
 logger = logging.getLogger(__name__)
@@ -148,8 +148,8 @@ def _mailed_kind(entry: PageLogEntry) -> str | None:
 
 
 def _recipients(entry: PageLogEntry, case: CasePage) -> list[Any]:
-    """Who a log entry tells: the leaders, or the reply's author, or the case's operator;
-    never who caused it."""
+    """Who a log entry tells: the leaders, or the reply's author, or the case's operator,
+    and the substitutes of those of them who are away; never who caused it."""
     who = MAILED.get(entry.action, (None, "assignee"))[1]
     if who == "leaders":
         users = pool_leaders(case.pool)
@@ -157,7 +157,22 @@ def _recipients(entry: PageLogEntry, case: CasePage) -> list[Any]:
         author = (entry.data or {}).get("author") if who == "author" else None
         user_id = author or case.assignee_id
         users = list(get_user_model().objects.filter(pk=user_id)) if user_id else []
-    return [u for u in users if u.pk != entry.user_id and u.is_active]
+    users += _substitutes_now([u.pk for u in users])
+    found: dict[int, Any] = {}
+    for user in users:
+        if user.pk != entry.user_id and user.is_active:
+            found.setdefault(user.pk, user)  # a substitute who is also a leader: once
+    return list(found.values())
+
+
+def _substitutes_now(user_ids: list[int]) -> list[Any]:
+    """Who stands in now for those of ``user_ids`` who are away: they work (and approve)
+    in their place, so they are told too."""
+    now = timezone.now()
+    away = Absence.objects.filter(
+        user_id__in=user_ids, starts_at__lte=now, ends_at__gt=now, substitute__isnull=False
+    ).values("substitute_id")
+    return list(get_user_model().objects.filter(pk__in=away))
 
 
 def _event(kind: str, case: CasePage, data: dict[str, Any]) -> str:

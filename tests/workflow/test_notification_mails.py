@@ -26,7 +26,7 @@ from correspondence.models import (
     PoolPage,
 )
 from correspondence.outbox.sending import outgoing_due, outgoing_send
-from intranet.models import NOTIFY_ALL, UserProfile
+from intranet.models import NOTIFY_ALL, Absence, UserProfile
 from tests.support.smtp import SmtpServer
 from workflow import consultation, lifecycle
 from workflow.escalation import escalations_run
@@ -287,3 +287,38 @@ def test_an_escalation_mails_the_leaders_who_chose_it_exactly_once(
     told = board.get("/work/notifications/").json()
     assert told["count"] == 1 and told["items"][0]["case"] == case.number
     assert len(smtp.envelopes) == 1
+
+
+def test_the_substitute_of_an_absent_leader_is_told_of_a_reply_awaiting_approval(
+    mailbox: Mailbox,
+    sinistri: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+    smtp: SmtpServer,
+    captured: Callable[..., Any],
+) -> None:
+    junior = _person(make_operator, "junior", sinistri, chosen=[])
+    UserProfile.objects.filter(user=junior).update(needs_approval=True)
+    leader = _person(
+        make_operator, "lea", sinistri, chosen=["approval_waiting"], role="team leaders"
+    )
+    stand_in = _person(make_operator, "sara", sinistri, chosen=["approval_waiting"])
+    now = timezone.now()
+    Absence.objects.create(
+        user=leader,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+        substitute=stand_in,
+    )
+    case = make_case(sinistri, customer_email="cliente@example.it", mailbox_id=mailbox.pk)
+    author = Client()
+    author.force_login(junior)
+    author.post(f"/work/cases/{case.pk}/take/")
+    captured(
+        lambda: author.post(
+            f"/work/cases/{case.pk}/reply/", {"to": "cliente@example.it", "text": "Ecco."}
+        )
+    )
+    assert len(_mails_to(smtp, "lea@assicura.example.it")) == 1
+    (told,) = _mails_to(smtp, "sara@assicura.example.it")
+    assert f"Una risposta sulla pratica {case.number} attende la tua approvazione." in _text(told)
