@@ -284,6 +284,16 @@ def consultations_due_reminder(*, now: datetime) -> list[Consultation]:
     return due
 
 
+def _reminder_due(consultation: Consultation, now: datetime) -> bool:
+    """``consultations_due_reminder``'s test for one (locked) consultation."""
+    if consultation.answered_at is not None or consultation.due_at > now:
+        return False
+    if consultation.reminders_sent >= consultation.department.reminder_max:
+        return False
+    calendar = consultation_calendar(department=consultation.department, case=consultation.case)
+    return reminder_moment(consultation=consultation, calendar=calendar) <= now
+
+
 @transaction.atomic
 def consultation_remind(*, consultation_id: int, now: datetime) -> bool:
     """Sends one reminder if it is still due (the row is locked, so two sweeps remind
@@ -293,7 +303,7 @@ def consultation_remind(*, consultation_id: int, now: datetime) -> bool:
         .select_related("department", "case")
         .get(pk=consultation_id)
     )
-    if consultation not in consultations_due_reminder(now=now):
+    if not _reminder_due(consultation, now):
         return False
     case, department = consultation.case, consultation.department
     mailbox = outgoing_mailbox_for(case=case)
