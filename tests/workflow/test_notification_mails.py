@@ -322,3 +322,25 @@ def test_the_substitute_of_an_absent_leader_is_told_of_a_reply_awaiting_approval
     assert len(_mails_to(smtp, "lea@assicura.example.it")) == 1
     (told,) = _mails_to(smtp, "sara@assicura.example.it")
     assert f"Una risposta sulla pratica {case.number} attende la tua approvazione." in _text(told)
+
+
+def test_an_unusable_staff_address_sends_nothing_and_the_action_goes_through(
+    mailbox: Mailbox,
+    sinistri: PoolPage,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+    smtp: SmtpServer,
+    captured: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ola = _person(make_operator, "ola", sinistri, chosen=[NOTIFY_ALL])
+    User.objects.filter(pk=ola.pk).update(email="ola at assicura")
+    bruno = make_operator("bruno", sinistri)
+    case = make_case(sinistri, mailbox_id=mailbox.pk)
+    lifecycle.case_take(case_id=case.pk, user=bruno)
+    captured(
+        lambda: lifecycle.case_hand_over(case_id=case.pk, user=bruno, colleague=ola, reason="x")
+    )
+    assert CasePage.objects.get(pk=case.pk).assignee == ola
+    assert not OutgoingMail.objects.exists() and smtp.envelopes == []
+    assert f"no notice to user {ola.pk} about {case.number}" in caplog.text
