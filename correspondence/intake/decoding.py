@@ -35,6 +35,7 @@ __all__ = [
     "normalise_space",
     "sanitise_html",
     "surrogate_text",
+    "unflow",
 ]
 
 # An RFC 2047 word, read tolerantly: any charset token (RFC 2231 language
@@ -105,6 +106,31 @@ def _flush(data: bytes, charset: str) -> str:
 def normalise_space(value: str) -> str:
     """Collapse runs of whitespace (folding, tabs) to one space and strip."""
     return _WHITESPACE_RE.sub(" ", value).strip()
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """The paragraphs of a ``format=flowed`` text/plain part (RFC 3676).
+
+    A line ending in a space continues on the next line of the same quote
+    depth; ``delsp=yes`` drops that space (it was added to break a word). The
+    stuffed space after the quote marks goes, and the signature separator
+    ``-- `` is never joined.
+    """
+    lines: list[str] = []
+    joining, lines_depth = False, 0
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:].removeprefix(" ")
+        flowed = content.endswith(" ") and content != "-- "
+        if flowed and delsp:
+            content = content[:-1]
+        if joining and depth == lines_depth:
+            lines[-1] += content
+        else:
+            lines.append(">" * depth + (" " if depth and content else "") + content)
+            lines_depth = depth
+        joining = flowed
+    return "\n".join(lines)
 
 
 # --- HTML -------------------------------------------------------------------
