@@ -14,15 +14,13 @@ import quopri
 import re
 from html.parser import HTMLParser
 
-import nh3
-
 from correspondence.intake.charsets import (
     decode_bytes,
     guess_decode,
     normalise_charset,
     surrogate_text,
 )
-from correspondence.reading import style_clean
+from correspondence.reading import html_clean, style_clean
 
 __all__ = [
     "decode_bytes",
@@ -135,25 +133,6 @@ def unflow(text: str, *, delsp: bool = False) -> str:
 
 # --- HTML -------------------------------------------------------------------
 
-_SAFE_STYLE_PROPERTIES = frozenset(
-    {
-        "color",
-        "background-color",
-        "font-family",
-        "font-size",
-        "font-style",
-        "font-weight",
-        "text-align",
-        "text-decoration",
-        "margin",
-        "padding",
-        "border",
-        "width",
-        "height",
-        "vertical-align",
-    }
-)
-
 
 def sanitise_html(html: str) -> str:
     """Sanitise inbound HTML with nh3 (Ammonia): no script, no handlers, no remote tricks.
@@ -168,18 +147,7 @@ def sanitise_html(html: str) -> str:
     def keep(element: str, attribute: str, value: str) -> str | None:
         return (style_clean(value) or None) if attribute == "style" else value
 
-    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-    attributes["*"] = {"style", "dir", "lang", "title"}
-    return nh3.clean(
-        html,
-        attributes=attributes,
-        url_schemes={"http", "https", "mailto", "tel", "cid"},
-        clean_content_tags={"script", "style", "title", "head"},
-        filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
-        attribute_filter=keep,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ).strip()
+    return html_clean(html, attribute_filter=keep)
 
 
 _BLOCK_TAGS = frozenset(
