@@ -259,9 +259,9 @@ def header_block_as_utf8(raw: bytes) -> tuple[bytes, str]:
 
     Mailers that write unencoded names and subjects write them in the charset of
     their body, and a header alone (a short name) is too little for a detector.
-    So the 8-bit text of all the headers outside encoded words is decoded at once:
-    as UTF-8 when it is valid, else in the first charset the message declares
-    when the bytes fit it, else in the detector's choice on all of it together.
+    So the 8-bit text of all the headers outside encoded words is decoded at once,
+    in the first charset the message declares, when it is not UTF-8 and the bytes
+    fit that charset; otherwise nothing changes and each header is read on its own.
     Returns the bytes and a defect description ("" when nothing was re-encoded).
     """
     end = _HEADER_END_RE.search(raw)
@@ -279,7 +279,11 @@ def header_block_as_utf8(raw: bytes) -> tuple[bytes, str]:
     except UnicodeDecodeError:
         pass
     declared = _DECLARED_CHARSET_RE.search(raw)
-    text, defect = decode_bytes(joined, declared.group(1).decode() if declared else None)
+    if declared is None:
+        return raw, ""  # each header is then read on its own, by detection
+    text, defect = decode_bytes(joined, declared.group(1).decode("ascii"))
+    if defect:
+        return raw, ""  # the declaration does not fit the headers either
     decoded = iter(text.split("\x00"))
     words = _ENCODED_WORD_BYTES_RE.findall(head)
     out = b""
@@ -287,4 +291,4 @@ def header_block_as_utf8(raw: bytes) -> tuple[bytes, str]:
         out += next(decoded).encode("utf-8") if not piece.isascii() else piece
         if index < len(words):
             out += words[index]
-    return out + rest, defect or "raw 8-bit header text read in the declared charset"
+    return out + rest, "raw 8-bit header text read in the charset the message declares"
