@@ -110,7 +110,7 @@ def _revocation(
 ) -> CertificateVerdict:
     mine = [crl for crl in crls if crl.issuer == certificate.issuer]
     if not mine:
-        return CertificateVerdict("", "no CRL imported for the issuer", NO_CRL)
+        return CertificateVerdict("", "", NO_CRL)
     crl = max(mine, key=lambda c: c.last_update_utc)
     next_update = crl.next_update_utc
     entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
