@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0020_merge_approval_oversight'),
+        ('correspondence', '0021_pec_revocation_list'),
     ]
 
     operations = [
