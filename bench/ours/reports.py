@@ -4,8 +4,9 @@ A million cases made one by one through the services take an hour; here the Benc
 twelve month pages are made by the services and the cases are copied from one real case
 (made by ``case_create``) with ``INSERT … SELECT generate_series``: page rows with valid
 tree paths under their month, case rows, one message from the customer per case, one
-answer by the operator for most, the audit log's create entry, and consultations for a
-tenth. Every column not set here is copied from the real case, so a column another
+answer by the operator for most, the audit log's create entry, consultations (rows and
+log entries) for a tenth, and "worked" marks on one closed case in twenty. Every column
+not set here is copied from the real case, so a column another
 migration adds keeps that case's value. Histories (deterministic from the case's index):
 85% closed (due 72 h after arrival, closed 1 to 120 h after: about 40% late), 5% taken,
 the rest new; a tenth with a consultation; one in 25 reopened by its customer; a fifth
@@ -27,7 +28,7 @@ from bench import config
 from bench.ours import world
 from bench.stats import percentiles
 from correspondence import permissions
-from correspondence.models import CasePage, Category, PoolPage, Question
+from correspondence.models import CasePage, Category, Department, PoolPage, Question
 from correspondence.services.cases import NewCase, case_create, month_page_for
 from intranet.reports.metrics import report_build
 from intranet.reports.periods import period_make
@@ -119,6 +120,8 @@ def _case_overrides(size: int, operators: list[int], category: int) -> dict[str,
         "due_at": f"{received} + interval '72 hours'",
         "closed_at": f"CASE WHEN {h} < 850 THEN {received} + (({h} * 37) % 120 + 1) * interval '1 hour' END",  # noqa: E501
         "had_consultation": f"{h} % 10 = 0",
+        "worked_at": f"CASE WHEN {h} < 850 AND {h} % 20 = 3 THEN {received} + (({h} * 37) % 120) * interval '1 hour' END",  # noqa: E501
+        "worked_by_id": f"CASE WHEN {h} < 850 AND {h} % 20 = 3 THEN ({ops})[n % {len(operators)} + 1] END",  # noqa: E501
         "writes_after_close": f"CASE WHEN {h} % 25 = 0 THEN 1 ELSE 0 END",
         "category_id": f"CASE WHEN {h} % 5 = 1 THEN {category} END",
         "answers": f"CASE WHEN {h} % 5 = 1 THEN jsonb_build_object('esito', CASE WHEN {h} % 3 = 0 THEN 'sì' ELSE 'no' END) ELSE '{{}}'::jsonb END",  # noqa: E501
@@ -183,6 +186,23 @@ SELECT %(ct)s, number, 'correspondence.case.consultation_answered',
     false, false, page_ptr_id, NULL::integer, NULL::uuid
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND had_consultation
 """
+CONSULTATIONS_SQL = """
+INSERT INTO workflow_consultation (case_id, department_id, question, asked_by_id, message_id,
+    sent_at, due_at, answered_at, answer_id, reminders_sent, last_reminder_at)
+SELECT page_ptr_id, %(department)s, 'Domanda', COALESCE(assignee_id, %(asker)s), '',
+    received_at + interval '1 hour', received_at + interval '25 hours',
+    received_at + CASE WHEN page_ptr_id %% 2 = 0 THEN interval '20 hours'
+                       ELSE interval '30 hours' END,
+    NULL, 0, NULL
+FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND had_consultation
+"""
+
+
+def _department() -> int:
+    department, _made = Department.objects.get_or_create(
+        name="Bench department", defaults={"emails": "dept@assicura.example.it"}
+    )
+    return department.pk
 
 
 def reports_build(*, size: int) -> dict[str, Any]:
@@ -208,8 +228,9 @@ def reports_build(*, size: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(MESSAGES_SQL)
         cursor.execute(LOG_SQL, {"ct": template.content_type_id})
+        cursor.execute(CONSULTATIONS_SQL, {"department": _department(), "asker": operators[0]})
         for table in ("wagtailcore_page", "correspondence_casepage", "correspondence_message",
-                      "wagtailcore_pagelogentry"):  # fmt: skip
+                      "wagtailcore_pagelogentry", "workflow_consultation"):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
     return {
         "made": size,
