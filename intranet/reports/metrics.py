@@ -20,7 +20,9 @@ from intranet.reports.periods import Grain, Period, bucket_of, buckets, grain_fo
 from intranet.reports.scope import Scope, user_label
 
 REPORT_WORK_MEM = "128MB"
-TREND_KEYS = ("received", "messages_received", "closed", "on_time", "late", "worked")
+TREND_KEYS = (
+    "received", "messages_received", "closed", "on_time", "late", "worked", "marked_worked",
+)  # fmt: skip
 COUNTS = (
     "received",
     "messages_received",
@@ -29,6 +31,7 @@ COUNTS = (
     "consult_on_time",
     "consult_late",
     "worked",
+    "marked_worked",
 )
 
 
@@ -123,6 +126,8 @@ def _counts(report: Report) -> dict[date, int]:
         bucket["on_time"] += row["on_time_plain"] + row["on_time_consult"]
         bucket["late"] += row["late_plain"] + row["late_consult"]
     _spread(report, queries.worked_rows(scope, period), "person_id", {"n": "worked"})
+    marked = queries.marked_worked_rows(scope, period)
+    _spread(report, marked, "person_id", {"n": "marked_worked"})
     for row in consultations_answered(scope=scope, start=period.start, end=period.end):
         key = "consult_on_time" if row["on_time"] else "consult_late"
         person = _operator(report, row["assignee_id"])

@@ -92,6 +92,23 @@ def worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     return rows
 
 
+def marked_worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Cases whose last "worked" mark is in the period: day, pool_id, person_id (who
+    marked it), n. An operator's report counts the cases that operator marked."""
+    cases = CasePage.objects.filter(
+        pool_id__in=list(scope.pools), worked_at__gte=period.start, worked_at__lt=period.end
+    )
+    if scope.operator_id is not None:
+        cases = cases.filter(worked_by_id=scope.operator_id)
+    return list(
+        cases.order_by()
+        .values(
+            "pool_id", person_id=F("worked_by_id"), day=TruncDate("worked_at", tzinfo=period.zone)
+        )
+        .annotate(n=Count("pk"))
+    )
+
+
 def customers_rows(scope: Scope, period: Period, key: str | None) -> dict[Any, dict[str, int]]:
     """Per value of ``key`` (or overall): distinct customers of the cases closed in the
     period, and those of them who wrote back after a closing.

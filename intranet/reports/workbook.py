@@ -36,6 +36,7 @@ CASE_COLUMNS = (
     "state", "assignee__username", "received_at", "taken_at", "first_reply_at",
     "closed_at", "due_at", "had_consultation", "writes_after_close",
 )  # fmt: skip
+TREND_COLUMNS = ("received", "closed", "on_time", "late", "worked", "marked_worked")
 CASE_KINDS = (
     *[Kind.TEXT] * 8, *[Kind.DATETIME] * 5, Kind.BOOL, Kind.BOOL, Kind.NUMBER, Kind.DURATION,
 )  # fmt: skip
@@ -79,13 +80,11 @@ def _figures_sheet(wb: Workbook, title: str, rows: list[Figures], first: str) ->
 
 def _trend_sheet(wb: Workbook, report: Report) -> Any:
     ws = Writer(wb.create_sheet(_("Trend")))
-    names = [_("From"), _("Received"), _("Closed"), _("On time"), _("Late"), _("Worked")]
+    names = [_("From"), _("Received"), _("Closed"), _("On time"), _("Late"), _("Worked"),
+             _("Marked as worked")]  # fmt: skip
     ws.header(names, [14] * len(names))
     for bucket, counts in report.trend.items():
-        ws.ws.append(
-            [ws.cell(bucket, "yyyy-mm-dd")]
-            + [counts[k] for k in ("received", "closed", "on_time", "late", "worked")]
-        )
+        ws.ws.append([ws.cell(bucket, "yyyy-mm-dd")] + [counts[k] for k in TREND_COLUMNS])
     ws.filter(len(names), len(report.trend) + 1)
     backlog = Writer(wb.create_sheet(_("Backlog")))
     backlog.header([_("Day"), _("Open at the end of the day")], [14, 26])

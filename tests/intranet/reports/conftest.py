@@ -16,10 +16,10 @@ from django.contrib.auth.models import Group, User
 from wagtail.models import PageLogEntry
 
 from correspondence import permissions
-from correspondence.models import CasePage, Category, Message, PoolPage, Question
-from correspondence.services.audit import cases_log
+from correspondence.models import CasePage, Category, Department, Message, PoolPage, Question
 from intranet.models import UserProfile
 from workflow import handling, lifecycle
+from workflow.models import Consultation
 
 ROME = ZoneInfo("Europe/Rome")
 FIRST, LAST = date(2026, 3, 28), date(2026, 3, 30)
@@ -75,11 +75,10 @@ def world(
     b = case(sinistri, "b@x.it", rome(28, 10), state="closed", assignee=op1, taken_at=rome(28, 11),
              due_at=rome(28, 12), closed_at=rome(29, 9), category=category,
              answers={"esito": "no"})  # fmt: skip
-    # C: arrives 01:00 CET on the night of the change, on time with consultation (in its log).
+    # C: arrives 01:00 CET on the night of the change, on time with consultation.
     c = case(sinistri, "c@x.it", rome(29, 1), state="closed", assignee=op2, taken_at=rome(29, 4),
              due_at=rome(29, 5), closed_at=rome(29, 4, 30), category=category,
-             answers={"esito": "sì"})  # fmt: skip
-    cases_log(cases=[c], action="correspondence.case.consult", timestamp=rome(29, 3, 10))
+             answers={"esito": "sì"}, had_consultation=True)  # fmt: skip
     # D: arrived before the period (27th 23:30), closed in it without a due time: on time;
     # the same customer as A (the address in capitals).
     d = case(sinistri, "A@X.IT", rome(27, 23, 30), state="closed", assignee=op1,
@@ -107,13 +106,24 @@ def world(
     case(sinistri, "k@x.it", rome(27, 8), state="closed", assignee=op1, taken_at=rome(27, 9),
          closed_at=rome(27, 23, 59), due_at=None)  # fmt: skip
 
-    # Consultation answers: C on time, H late, G's before the period.
-    cases_log(cases=[c], action="correspondence.case.consultation_answered",
-              data={"on_time": True}, timestamp=rome(29, 4, 15))  # fmt: skip
-    cases_log(cases=[h], action="correspondence.case.consultation_answered",
-              data={"on_time": False}, timestamp=rome(29, 12))  # fmt: skip
-    cases_log(cases=[g], action="correspondence.case.consultation_answered",
-              data={"on_time": True}, timestamp=rome(27, 12))  # fmt: skip
+    # Consultations answered: C's on time, H's late, G's before the period and H's second
+    # one after it; A's is still unanswered.
+    department = Department.objects.create(name="Legale", emails="legale@x.it")
+    for one, sent, due, answered in (
+        (c, rome(29, 3, 10), rome(29, 5), rome(29, 4, 15)),
+        (h, rome(28, 16), rome(29, 10), rome(29, 12)),
+        (g, rome(20, 11), rome(27, 18), rome(27, 12)),
+        (h, rome(30, 9), rome(31, 12), rome(31, 0, 1)),
+        (a, rome(28, 10), rome(28, 11), None),
+    ):
+        Consultation.objects.create(case=one, department=department, question="?",
+                                    asked_by=admin, sent_at=sent, due_at=due,
+                                    answered_at=answered)  # fmt: skip
+    # Marked as worked (LAVORATO): A by op1 and H by op2 in the period, C by op2 in its last
+    # minute, B by op1 the evening before it.
+    for one, who, when in ((a, op1, rome(28, 11)), (h, op2, rome(29, 10)),
+                           (c, op2, rome(30, 23, 59)), (b, op1, rome(27, 20))):  # fmt: skip
+        _set(one, worked_at=when, worked_by=who)
     # Messages from customers (D's before the period) and answers of staff.
     for one, when in ((a, rome(28, 9)), (b, rome(28, 10)), (c, rome(29, 1)), (d, rome(27, 23, 30)),
                       (h, rome(28, 14)), (r, rome(28, 10)), (r, rome(25, 10))):  # fmt: skip

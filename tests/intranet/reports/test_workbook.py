@@ -48,6 +48,11 @@ def test_the_command_writes_every_sheet_with_figures_and_charts(
     assert (summary["Late, with consultation"], summary["Customers who wrote back"]) == (1, 1)
     assert summary["On time (%)"] == 0.5 and summary["Customers who wrote back (%)"] == 0.2
     assert summary["Time to close, median"].total_seconds() == 930 * 60
+    assert summary["Cases marked as worked"] == 3
+    trend = list(book["Trend"].iter_rows(values_only=True))
+    assert trend[0][-1] == "Marked as worked" and [row[-1] for row in trend[1:]] == [1, 1, 1]
+    definitions = [row[0] for row in book["Definitions"].iter_rows(values_only=True)]
+    assert "Cases marked as worked" in definitions
     cells = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=5) if row[0].value}
     assert cells["On time (%)"].number_format == "0.0%"
     assert cells["Time to close, median"].number_format == "[h]:mm"
