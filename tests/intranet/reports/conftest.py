@@ -90,12 +90,16 @@ def world(
     g = case(pagamenti, "g@x.it", rome(20, 9), state="closed", assignee=op2, taken_at=rome(20, 10),
              closed_at=rome(31, 0, 30), due_at=None)  # fmt: skip
     # H: arrives in Sinistri, moved to Pagamenti, late with consultation (the case's flag).
-    h = case(sinistri, "h@x.it", rome(28, 14), due_at=rome(30, 9))
+    h = case(sinistri, "h@x.it", rome(28, 14))
     handling.case_transfer(case_id=h.pk, user=admin, pool=pagamenti, reason="wrong pool")
+    # The transfer recomputes the due time from Pagamenti's rule (no policy: 5 working
+    # days from Saturday 14:00, Friday 3 April 14:00 CEST), the same on both databases;
+    # H is then made late by the due time its history needs, set after the transfer.
+    h.refresh_from_db()
+    assert h.due_at == rome(3, 14, month=4)
     _set(h, state="closed", assignee=op2, taken_at=rome(29, 9), first_reply_at=rome(30, 9, 30),
          closed_at=rome(30, 10), had_consultation=True, category=category,
          due_at=rome(30, 9), answers={"esito": ""})  # fmt: skip
-    # (due_at again: the transfer recomputes due times from the new pool's policy)
     # R: closed before the period, reopened by the customer writing on the 28th, closed
     # again (late) on the 30th: counted once, by its last closing.
     r = case(sinistri, "r@x.it", rome(25, 10), state="closed", assignee=op1, taken_at=rome(25, 11),
