@@ -1,5 +1,5 @@
 """A report of a period: every figure for the whole scope, per pool, per operator and
-over time, assembled from the grouped rows of ``queries`` (never from loaded cases).
+over time, assembled from the grouped rows ``gather`` reads (never from loaded cases).
 
 ``report_build`` is the one entry point; the page, the workbook and the command use it.
 """
@@ -10,16 +10,14 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 
 from correspondence.models import Category
-from intranet.reports import grouped, queries
-from intranet.reports.consultations import consultations_answered
-from intranet.reports.durations import durations
+from intranet.reports import queries
+from intranet.reports.gather import rows_gather
 from intranet.reports.periods import Grain, Period, bucket_of, buckets, grain_for
 from intranet.reports.scope import Scope, user_label
 
-REPORT_WORK_MEM = "128MB"
 TREND_KEYS = (
     "received", "messages_received", "closed", "on_time", "late", "worked", "marked_worked",
 )  # fmt: skip
@@ -100,26 +98,9 @@ def _spread(report: Report, rows: list[dict[str, Any]], person: str, keys: dict[
                 bucket[key] += n
 
 
-def _count_rows(scope: Scope, period: Period) -> dict[str, list[dict[str, Any]]]:
-    """Every count's grouped rows: one pass over the cases and one over the messages on
-    PostgreSQL (``grouped``), a query per count elsewhere (``queries``)."""
-    if connection.vendor == "postgresql":
-        cases, messages = grouped.case_counts(scope, period), grouped.message_counts(scope, period)
-        return {**cases, "messages_received": messages["received"], "worked": messages["worked"]}
-    return {
-        "received": queries.received_rows(scope, period),
-        "messages_received": queries.messages_received_rows(scope, period),
-        "closed": queries.closed_rows(scope, period),
-        "worked": queries.worked_rows(scope, period),
-        "marked": queries.marked_worked_rows(scope, period),
-    }
-
-
-def _counts(report: Report) -> dict[date, int]:
+def _counts(report: Report, rows: dict[str, Any]) -> dict[date, int]:
     """Adds every count; returns each day's arrivals minus last closings (the backlog's
     daily change)."""
-    scope, period = report.scope, report.period
-    rows = _count_rows(scope, period)
     change: dict[date, int] = defaultdict(int)
     for row in rows["received"]:
         change[row["day"]] += row["n"]
@@ -137,30 +118,13 @@ def _counts(report: Report) -> dict[date, int]:
         bucket["late"] += row["late_plain"] + row["late_consult"]
     _spread(report, rows["worked"], "person_id", {"n": "worked"})
     _spread(report, rows["marked"], "person_id", {"n": "marked_worked"})
-    for row in consultations_answered(scope=scope, start=period.start, end=period.end):
+    for row in rows["consultations"]:
         key = "consult_on_time" if row["on_time"] else "consult_late"
         person = _operator(report, row["assignee_id"])
         for figures in (report.total, report.pools.get(row["pool_id"]), person):
             if figures is not None:
                 figures.add(key, row["n"])
     return change
-
-
-GROUPINGS = (None, "pool_id", "assignee_id")
-
-
-def _closed_groups(scope: Scope, period: Period) -> dict[str | None, tuple[Any, Any]]:
-    """Per grouping (all, per pool, per operator): the customers and the durations of
-    the cases closed in the period, each grouping in one pass on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        customers = grouped.closed_customers(scope, period)
-        times = grouped.closed_durations(scope, period)
-        return {key: (customers[key], times[key]) for key in GROUPINGS}
-    closed = queries.closed_in(scope, period)
-    return {
-        key: (queries.customers_rows(scope, period, key), durations(closed, key))
-        for key in GROUPINGS
-    }
 
 
 def _target(report: Report, key: str | None, group: Any) -> Figures | None:
@@ -171,8 +135,8 @@ def _target(report: Report, key: str | None, group: Any) -> Figures | None:
     return _operator(report, group)
 
 
-def _customers_and_times(report: Report) -> None:
-    for key, (customers, times) in _closed_groups(report.scope, report.period).items():
+def _customers_and_times(report: Report, rows: dict[str, Any]) -> None:
+    for key, (customers, times) in rows["closed_groups"].items():
         for group, row in customers.items():
             figures = _target(report, key, group)
             if figures is not None:
@@ -183,17 +147,15 @@ def _customers_and_times(report: Report) -> None:
                 figures.times = row
 
 
-def _backlog(report: Report, change: dict[date, int]) -> None:
-    """Open cases at each day's end: those open when the period starts, plus each day's
-    arrivals, minus each day's last closings."""
-    level = queries.open_before(report.scope, report.period.start)
+def _backlog(report: Report, change: dict[date, int], level: int) -> None:
+    """Open cases at each day's end: those open when the period starts (``level``), plus
+    each day's arrivals, minus each day's last closings."""
     for day in report.period.days():
         level += change.get(day, 0)
         report.backlog[day] = level
 
 
-def _answers(report: Report) -> None:
-    rows = queries.answers_rows(report.scope, report.period)
+def _answers(report: Report, rows: list[tuple[int, str, str, int]]) -> None:
     categories = {
         category.pk: (category.name, {q.key: q for q in category.questions.all()})
         for category in Category.objects.filter(pk__in={row[0] for row in rows}).prefetch_related(
@@ -232,16 +194,11 @@ def report_build(*, scope: Scope, period: Period, grain: Grain | None = None) ->
         backlog={},
         answers=[],
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The percentiles sort and the distinct customers hash a year's closed cases:
-            # in memory, not in temporary files (PostgreSQL's default is 4 MB).
-            cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-            # Compiling these few big queries to machine code costs more than it saves.
-            cursor.execute("SET LOCAL jit = off")
-        change = _counts(report)
-        _customers_and_times(report)
-        _backlog(report, change)
-        _answers(report)
+    with transaction.atomic():
+        rows = rows_gather(scope=scope, period=period)
+    change = _counts(report, rows)
+    _customers_and_times(report, rows)
+    _backlog(report, change, rows["open_before"])
+    _answers(report, rows["answers"])
     _labels(report)
     return report
