@@ -15,13 +15,15 @@ with a questionnaire answer.
 
 import itertools
 import math
+import os
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from bench import config
@@ -39,6 +41,7 @@ FIRST = datetime(2025, 6, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
 BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
+CONNECTIONS = 3  # production's CORRISPONDENZA_REPORT_CONNECTIONS (the bench runs on tests')
 
 
 def _columns(table: str) -> list[str]:
@@ -249,38 +252,95 @@ def _timed(run: Any, repeats: int) -> dict[str, Any]:
     return {k: round(v, 1) for k, v in percentiles(times).items()} | {"max": round(max(times), 1)}
 
 
+def _database_files() -> list[Path]:
+    """This database's files under PostgreSQL's data folder (the test services' own, or
+    BENCH_PG_DATA), when this process may read them."""
+    data = Path(os.environ.get("BENCH_PG_DATA", "/tmp/corrispondenza-services/postgres/data"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        (oid,) = cursor.fetchone()
+    folder = data / "base" / str(oid)
+    try:
+        return [path for path in folder.iterdir() if path.is_file()]
+    except OSError:
+        return []
+
+
+def _evict(files: list[Path]) -> None:
+    """Drops this database's pages from the OS page cache (only its own files: the other
+    databases on the server keep theirs); PostgreSQL's 128 MB of buffers may keep some."""
+    for path in files:
+        with path.open("rb") as handle:
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _cold(run: Any) -> float | None:
+    files = _database_files()
+    if not files:
+        return None
+    _evict(files)
+    started = time.perf_counter()
+    run()
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def reports_measure(*, repeats: int) -> dict[str, Any]:
-    """The year's report over every case: built alone, and as the manager's page."""
+    """The year's report over every case on one connection and on CONNECTIONS at once
+    (cold: this database's pages first dropped from the OS cache; warm: after a run), and
+    the manager's page; with the load average around each."""
     pool = world.world_build()
     manager = _manager(pool)
     period = period_make(first=YEAR[0], last=YEAR[1], zone=timezone.get_current_timezone())
     scope = report_scope(user=manager)
-    report = report_build(scope=scope, period=period)
     client = Client()
     client.force_login(manager)
     url = f"/reports/?first={YEAR[0].isoformat()}&last={YEAR[1].isoformat()}"
-    if client.get(url).status_code != 200:
-        raise RuntimeError(f"{url} did not answer 200")
-    return {
-        "cases": CasePage.objects.count(),
-        "received": report.total.counts["received"],
-        "closed": report.total.counts["closed"],
-        "report_ms": _timed(lambda: report_build(scope=scope, period=period), repeats),
-        "page_ms": _timed(lambda: client.get(url), repeats),
-    }
+    result: dict[str, Any] = {"cases": CasePage.objects.count(), "load_before": _load()}
+    for connections in (1, CONNECTIONS):
+        with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=connections):
+            suffix = "" if connections == 1 else f"_{connections}_connections"
+            result[f"report_cold_ms{suffix}"] = _cold(
+                lambda: report_build(scope=scope, period=period)
+            )
+            result[f"report_ms{suffix}"] = _timed(
+                lambda: report_build(scope=scope, period=period), repeats
+            )
+    with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=CONNECTIONS):
+        if client.get(url).status_code != 200:
+            raise RuntimeError(f"{url} did not answer 200")
+        result["page_ms"] = _timed(lambda: client.get(url), repeats)
+        report = report_build(scope=scope, period=period)
+    result.update(
+        received=report.total.counts["received"],
+        closed=report.total.counts["closed"],
+        load_after=_load(),
+    )
+    return result
 
 
 def reports_export() -> dict[str, Any]:
-    """The year's workbook written once; the process's peak memory is added by __main__."""
+    """The year's workbook written once (its report on CONNECTIONS connections); the
+    process's peak memory is added by __main__."""
     manager = _manager(world.world_build())
     period = period_make(first=YEAR[0], last=YEAR[1], zone=timezone.get_current_timezone())
     path = config.STATE / "report-bench.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
     started = time.perf_counter()
-    with path.open("wb") as out:
+    with path.open("wb") as out, override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=CONNECTIONS):
         report = report_build(scope=report_scope(user=manager), period=period)
         written = workbook_write(report=report, out=out)
     seconds = time.perf_counter() - started
     size_mb = path.stat().st_size / 2**20
     path.unlink()
-    return {"cases_listed": written, "seconds": round(seconds, 1), "file_mb": round(size_mb, 1)}
+    return {
+        "cases_listed": written,
+        "seconds": round(seconds, 1),
+        "file_mb": round(size_mb, 1),
+        "load_before": load_before,
+        "load_after": _load(),
+    }
