@@ -6,7 +6,7 @@ snapshot must stay invisible to every pass.
 """
 
 from dataclasses import asdict
-from threading import Thread
+from threading import Thread, current_thread, main_thread
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from correspondence.models import CasePage
-from intranet.reports import grouped
+from intranet.reports import gather, grouped
 from intranet.reports.metrics import Report, report_build
 from intranet.reports.periods import Grain, period_make
 from intranet.reports.scope import report_scope
@@ -43,11 +43,31 @@ def _figures(report: Report) -> dict[str, Any]:
     }
 
 
-def test_several_connections_give_the_same_report(world: dict) -> None:
+@pytest.fixture(autouse=True)
+def every_period_in_parallel(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Even these three days are read on several connections; returns the names of the
+    threads the cases' pass ran on."""
+    monkeypatch.setattr(gather, "SHORT_DAYS", 0)
+    threads: list[str] = []
+    case_counts = grouped.case_counts
+
+    def spied(*args: Any) -> Any:
+        threads.append(current_thread().name)
+        return case_counts(*args)
+
+    monkeypatch.setattr(grouped, "case_counts", spied)
+    return threads
+
+
+def test_several_connections_give_the_same_report(
+    world: dict, every_period_in_parallel: list[str]
+) -> None:
     with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=1):
         alone = _figures(_report(world["manager"]))
     with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=3):
         together = _figures(_report(world["manager"]))
+    main = main_thread().name
+    assert every_period_in_parallel[0] == main and every_period_in_parallel[1] != main
     assert together == alone
     assert together["groups"]["total"]["counts"]["closed"] == 6
 
@@ -76,7 +96,7 @@ def test_every_pass_reads_the_callers_snapshot(
     """A case closed by another transaction once the snapshot is exported, while the
     passes run, is counted by none of them: closings, backlog and customers agree."""
     late = CasePage.objects.get(customer_email="e@x.it")  # new, the period's last minute
-    case_counts = grouped.case_counts
+    case_counts = grouped.case_counts  # the spy of every_period_in_parallel
 
     def counts_after_a_commit(*args: Any) -> Any:
         _commit_elsewhere(late.pk)
