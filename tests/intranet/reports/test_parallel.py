@@ -22,7 +22,7 @@ from tests.intranet.reports.conftest import FIRST, LAST, ROME
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.postgresql("exported snapshots are PostgreSQL's; SQLite reads on one connection"),
+    pytest.mark.postgresql(reason="exported snapshots are PostgreSQL's; SQLite reads alone"),
 ]
 
 
