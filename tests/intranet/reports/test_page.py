@@ -31,6 +31,7 @@ def test_the_manager_sees_every_figure_charts_data_and_definitions(world: dict) 
     html = response.content.decode()
     assert 'data-kpi="received">5<' in html and 'data-kpi="closed">6<' in html
     assert 'data-kpi="on_time_share">50.0 %<' in html
+    assert 'data-kpi="marked_worked">3<' in html  # A, H, C
     assert 'data-kpi="wrote_back">1 (20.0 %)<' in html
     rows = dict((key, cells) for key, _name, cells in response.context["rows"]["pool_rows"])
     assert rows["closed"] == ["6", "1", "5"]  # all, Pagamenti, Sinistri
