@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0021_pec_revocation_list'),
+        ('correspondence', '0022_merge_reports_pec_revocation'),
     ]
 
     operations = [
