@@ -99,10 +99,11 @@ class ParseAhead:
     gives the batch's result. Use as a context manager: the helper starts at the first
     ``submit`` and stops on exit.
 
-    The helper is a fresh ``python`` running ``_serve`` with this process's import path, talking pickles over its stdin and stdout: a fresh interpreter that runs
-    nothing but this module (``multiprocessing`` would run the caller's main module
-    again, and may not start children from a daemonic worker). Batch and result
-    alternate on the pipes (a new batch is written once the previous result is read),
+    The helper is a fresh ``python`` (this process's import path) running ``_serve``,
+    which talks pickles over its stdin and stdout and runs nothing but this module
+    (``multiprocessing`` would run the caller's main module again, and may not start
+    children from a daemonic worker). Batch and result alternate on the pipes (a new
+    batch is written once the previous result is read),
     so neither side can block the other.
     """
 

@@ -160,4 +160,7 @@ def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSum
             shutil.move(path, done / path.name)
         if claim is not None:
             mailbox_lease_renew(claim=claim)
+        if len(paths) > DIRECTORY_BATCH:  # a long read says how far it got (worker's log)
+            filed = sum(summary.outcomes.values())
+            logger.info("mailbox %s: %d/%d files filed", mailbox.slug, filed, len(paths))
     return summary

@@ -78,6 +78,9 @@ def imap_fetch(
         fetched = _fetched(client, mailbox, _batches(client, mailbox, uids, batch_size))
         for batch in batches_parsed(fetched):
             _batch_file(client, mailbox, batch, summary, progress)
+            if len(uids) > batch_size:  # a long read says how far it got (worker's log)
+                done = sum(summary.outcomes.values())
+                logger.info("mailbox %s: %d/%d messages filed", mailbox.slug, done, len(uids))
     return summary
 
 
