@@ -193,7 +193,8 @@ def test_a_connection_dropped_mid_batch_loses_and_duplicates_nothing(
 
     def ingest_then_drop(**kw: Any) -> Any:
         results = real_ingest(**kw)
-        if kw["parsed"][0].incoming.uid == uids[2]:  # the server goes away once the 2nd batch is filed
+        # The server goes away once the 2nd batch is filed.
+        if kw["parsed"][0].incoming.uid == uids[2]:
             clients[-1].socket().shutdown(socket.SHUT_RDWR)
         return results
 
