@@ -2,9 +2,9 @@
 
 A file is named by the SHA-256 of its bytes and written once. On a local folder
 (Django's ``FileSystemStorage``, what every settings module here uses) the bytes are
-written straight to a temporary name and renamed into place: a file is either whole
-under its name or absent, even when the writer is killed, and an archive import pays
-one ``open`` per file instead of the storage API's exists/mkdir/open/chmod round.
+written to a temporary name and renamed into place: a file is either whole under its
+name or absent, even when the writer is killed, and a process without Django (the
+intake helper, ``intake.ahead``) can store files exactly as filing names them.
 Any other storage goes through its own API.
 """
 
