@@ -3,6 +3,7 @@
 import logging
 import shutil
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -153,14 +154,15 @@ def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSum
         ]
         for start in range(0, len(paths), DIRECTORY_BATCH)
     )
-    for batch in batches_parsed(batches):
-        results = parsed_file(mailbox=mailbox, parsed=[parsed for _path, parsed in batch])
-        for (path, _parsed), result in zip(batch, results, strict=True):
-            summary.add(result)
-            shutil.move(path, done / path.name)
-        if claim is not None:
-            mailbox_lease_renew(claim=claim)
-        if len(paths) > DIRECTORY_BATCH:  # a long read says how far it got (worker's log)
-            filed = sum(summary.outcomes.values())
-            logger.info("mailbox %s: %d/%d files filed", mailbox.slug, filed, len(paths))
+    with closing(batches_parsed(batches)) as parsed:  # the helper stops with the loop
+        for batch in parsed:
+            results = parsed_file(mailbox=mailbox, parsed=[item for _path, item in batch])
+            for (path, _item), result in zip(batch, results, strict=True):
+                summary.add(result)
+                shutil.move(path, done / path.name)
+            if claim is not None:
+                mailbox_lease_renew(claim=claim)
+            if len(paths) > DIRECTORY_BATCH:  # a long read says how far it got (worker's log)
+                filed = sum(summary.outcomes.values())
+                logger.info("mailbox %s: %d/%d files filed", mailbox.slug, filed, len(paths))
     return summary

@@ -12,6 +12,7 @@ cannot be understood is the pipeline's business (quarantine), and the mailbox go
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -76,11 +77,13 @@ def imap_fetch(
         uids = _uids_to_read(client, mailbox, since)
         progress.on_total(len(uids))
         fetched = _fetched(client, mailbox, _batches(client, mailbox, uids, batch_size))
-        for batch in batches_parsed(fetched):
-            _batch_file(client, mailbox, batch, summary, progress)
-            if len(uids) > batch_size:  # a long read says how far it got (worker's log)
-                done = sum(summary.outcomes.values())
-                logger.info("mailbox %s: %d/%d messages filed", mailbox.slug, done, len(uids))
+        # closing(): the helper stops as soon as the loop ends, an error included.
+        with closing(batches_parsed(fetched)) as parsed:
+            for batch in parsed:
+                _batch_file(client, mailbox, batch, summary, progress)
+                if len(uids) > batch_size:  # a long read says how far it got (worker's log)
+                    done = sum(summary.outcomes.values())
+                    logger.info("mailbox %s: %d/%d messages filed", mailbox.slug, done, len(uids))
     return summary
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -124,8 +125,9 @@ def _reports(mailbox: Mailbox, paths: list[Path]) -> Iterator[list[dict[str, Any
                 (path, IncomingMessage(raw=raw)) for path, raw, _error in batch if raw is not None
             ]
 
-    for parsed in batches_parsed(readable()):
-        yield _batch_reports(mailbox, read.popleft(), parsed)
+    with closing(batches_parsed(readable())) as batches:  # the helper stops with the loop
+        for parsed in batches:
+            yield _batch_reports(mailbox, read.popleft(), parsed)
 
 
 def _batch_reports(
