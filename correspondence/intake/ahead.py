@@ -103,8 +103,8 @@ class ParseAhead:
     which talks pickles over its stdin and stdout and runs nothing but this module
     (``multiprocessing`` would run the caller's main module again, and may not start
     children from a daemonic worker). Batch and result alternate on the pipes (a new
-    batch is written once the previous result is read),
-    so neither side can block the other.
+    batch is written once the previous result is read), so neither side can block the
+    other.
     """
 
     def __init__(self, store: Store | None) -> None:
@@ -184,12 +184,16 @@ class ParseAhead:
         self._sent.clear()
 
     def _stop(self) -> None:
+        """Ends the helper: at the end of its input when idle; killed when it still holds
+        a batch nobody will read (the caller stopped early, on an error)."""
         helper, self._helper = self._helper, None
         if helper is None:
             return
+        if self._sent:
+            helper.kill()
         with contextlib.suppress(OSError):
             assert helper.stdin is not None
-            helper.stdin.close()  # the helper ends at the end of its input
+            helper.stdin.close()
         try:
             helper.wait(timeout=HELPER_PATIENCE)
         except subprocess.TimeoutExpired:

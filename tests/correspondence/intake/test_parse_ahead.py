@@ -7,13 +7,14 @@ helper that dies or cannot start loses nothing.
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 
 from correspondence.intake import ahead, fetch
-from correspondence.intake.ahead import ParseAhead, Store, batch_understand
+from correspondence.intake.ahead import HELPER_PATIENCE, ParseAhead, Store, batch_understand
 from correspondence.intake.fetch import directory_fetch
 from correspondence.intake.ingest import IncomingMessage, batches_parsed, messages_parse
 from correspondence.intake.storage import content_name, file_write_once, sha256_of
@@ -114,3 +115,13 @@ def test_a_stored_file_is_whole_or_absent(tmp_path: Path) -> None:
     file_write_once(target, b"first", None)
     file_write_once(target, b"second", None)  # the same name means the same bytes: kept
     assert target.read_bytes() == b"first"
+
+
+def test_a_caller_that_stops_early_ends_the_helper_at_once() -> None:
+    raws = _corpus() * 4  # a result larger than a pipe's buffer, never read
+    started = time.monotonic()
+    with ParseAhead(None) as helper:
+        helper.submit(raws)
+        process = helper._helper
+    assert process is not None and process.poll() is not None
+    assert time.monotonic() - started < HELPER_PATIENCE / 2
