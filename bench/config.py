@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,20 @@ FULL = Sizes(
 QUICK = Sizes(
     ingest=100, pickup=6, lists=(3000,), peer_lists=3000, takes=200, list_repeats=8, files=100
 )
+
+
+def fresh_media(name: str) -> str:
+    """An empty media folder for one measure (files stored by content hash are written
+    once: a folder kept from an earlier run would spare an import its writes)."""
+    folder = STATE / f"media-{name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return str(folder)
+
+
+def peer_media_clear() -> None:
+    """The peer's media folder emptied, as ours is before an import."""
+    shutil.rmtree(STATE / "peer-media", ignore_errors=True)
 
 
 def database_url(name: str) -> str:

@@ -22,10 +22,14 @@ def json_run(command: list[str], env: dict[str, str], cwd: Path | None = None) -
     return result
 
 
-def ours_run(database: str, name: str, **args: Any) -> dict[str, Any]:
-    """Runs one measure of ours (bench.ours) against `database`."""
+def ours_run(database: str, name: str, *, media: str = "", **args: Any) -> dict[str, Any]:
+    """Runs one measure of ours (bench.ours) against `database` (and `media`, its files'
+    folder, when given: an import must pay for writing its files, not find them there)."""
     command = [config.ours_python(), "-m", "bench.ours", name, json.dumps(args)]
-    return json_run(command, config.ours_env(database), cwd=config.REPO)
+    env = config.ours_env(database)
+    if media:
+        env["BENCH_MEDIA_ROOT"] = media
+    return json_run(command, env, cwd=config.REPO)
 
 
 def manage(database: str, *args: str) -> None:

@@ -23,18 +23,18 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
         )
     )
     rows.append(("replies threaded", _fraction(ing, "ours"), _fraction(ing, "peer"), None))
+    if "ours_import" in ing:
+        rows.append(_speed("mailbox_import (IMAP)", ing, "ours_import", "ratio_import"))
+        rows.append(("replies threaded (import)", _fraction(ing, "ours_import"), None, None))
     files = results.get("ingest_files", {})
     if files:
-        rows.append(
-            (
-                "ingest_eml of a folder, messages/s",
-                _get(files, "ours", "per_second"),
-                _get(files, "peer", "per_second"),
-                _get(files, "ratio"),
-            )
-        )
+        rows.append(_speed("ingest_eml of a folder", files, "ours", "ratio"))
         rows.append(
             ("replies threaded (files)", _fraction(files, "ours"), _fraction(files, "peer"), None)
+        )
+        rows.append(_speed("ingest_eml of listed files", files, "ours_listed", "ratio_listed"))
+        rows.append(
+            _speed("folder mailbox (demo)", files, "ours_folder_mailbox", "ratio_folder_mailbox")
         )
     pick = results.get("pickup", {})
     for mode in ("idle", "poll"):
@@ -103,6 +103,16 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
     )
     rows.append(("peak RSS web MB", _get(mem, "web_mb", "ours"), _get(mem, "web_mb", "peer"), None))
     return rows
+
+
+def _speed(label: str, section: Any, side: str, ratio: str) -> tuple[str, Any, Any, Any]:
+    """A row of messages per second, ours against the peer's one run of that measure."""
+    return (
+        f"{label}, messages/s",
+        _get(section, side, "per_second"),
+        _get(section, "peer", "per_second"),
+        _get(section, ratio),
+    )
 
 
 def _fraction(section: Any, side: str) -> str | None:

@@ -296,7 +296,10 @@ def cases_customer_wrote(*, case_ids: Sequence[int]) -> None:
         .order_by("pk")
     }
     for case in cases.values():
-        case_clock_resume(case_id=case.pk, reason="customer")  # the customer answered
+        # The customer answered: a stopped clock restarts. The row is locked and read
+        # above, so a clock that is not stopped is known without asking again.
+        if case.clock_paused_at is not None:
+            case_clock_resume(case_id=case.pk, reason="customer")
         if case.state == State.CLOSED:
             case_transition(
                 case=case,

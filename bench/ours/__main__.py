@@ -25,6 +25,8 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
         "setup": setup,
         "ingest": ingest.ingest_measure,
         "ingest_files": ingest.ingest_files_measure,
+        "folder_mailbox": ingest.folder_mailbox_measure,
+        "mailbox_import": ingest.mailbox_import_measure,
         "pickup": pickup.pickup_measure,
         "lists_build": lists.lists_build,
         "lists": lists.lists_measure,

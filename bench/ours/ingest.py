@@ -2,14 +2,16 @@
 
 import json
 import time
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from wagtail.models import Page
 
 from bench.ours import world
 from correspondence.intake.fetch import mailbox_fetch
-from correspondence.models import Message
+from correspondence.models import Mailbox, Message
 
 
 def replies_threaded(replies: dict[str, str]) -> int:
@@ -49,21 +51,10 @@ def ingest_measure(*, replies_file: str, expected: int) -> dict[str, Any]:
     }
 
 
-def ingest_files_measure(*, directory: str, replies_file: str, expected: int) -> dict[str, Any]:
-    """``manage.py ingest_eml`` over a folder of .eml files, timed (stdout discarded)."""
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    world.world_build()
-    started = time.perf_counter()
-    out = StringIO()
-    call_command("ingest_eml", "--mailbox", "bench", directory, stdout=out, stderr=StringIO())
+def _outcomes_measure(
+    started: float, outcomes: dict[str, int], replies_file: str, expected: int
+) -> dict[str, Any]:
     seconds = time.perf_counter() - started
-    outcomes: dict[str, int] = {}
-    for line in out.getvalue().splitlines():
-        outcome = json.loads(line)["outcome"]
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     filed = sum(outcomes.values())
     replies = json.loads(Path(replies_file).read_text())
     return {
@@ -76,3 +67,51 @@ def ingest_files_measure(*, directory: str, replies_file: str, expected: int) ->
         "replies_threaded": replies_threaded(replies),
         "tree_problems": sum(len(found) for found in Page.find_problems()),
     }
+
+
+def ingest_files_measure(
+    *, directory: str, replies_file: str, expected: int, listed: bool = False
+) -> dict[str, Any]:
+    """``manage.py ingest_eml`` over a folder of .eml files (``listed``: each file named
+    on the command line instead), timed; stdout is counted, stderr (progress) kept."""
+    world.world_build()
+    paths = [str(p) for p in sorted(Path(directory).glob("*.eml"))] if listed else [directory]
+    started = time.perf_counter()
+    out, err = StringIO(), StringIO()
+    call_command("ingest_eml", "--mailbox", "bench", *paths, stdout=out, stderr=err)
+    outcomes: dict[str, int] = {}
+    for line in out.getvalue().splitlines():
+        outcome = json.loads(line)["outcome"]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    result = _outcomes_measure(started, outcomes, replies_file, expected)
+    result["progress_lines"] = len(err.getvalue().splitlines())
+    return result
+
+
+def folder_mailbox_measure(*, directory: str, replies_file: str, expected: int) -> dict[str, Any]:
+    """The demo's folder mailbox: ``mailbox_fetch`` of a mailbox reading a local folder
+    (what beat's poll runs), timed; progress goes to the log."""
+    world.world_build()
+    mailbox = world.mailbox()
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        protocol=Mailbox.Protocol.DIRECTORY, directory=directory
+    )
+    started = time.perf_counter()
+    summary = mailbox_fetch(mailbox_id=mailbox.pk)
+    return _outcomes_measure(started, summary.outcomes, replies_file, expected)
+
+
+def mailbox_import_measure(*, replies_file: str, expected: int) -> dict[str, Any]:
+    """``manage.py mailbox_import`` of the IMAP mailbox (its progress bar on stderr), timed."""
+    world.world_build()
+    started = time.perf_counter()
+    out, err = StringIO(), StringIO()
+    call_command("mailbox_import", "--mailbox", "bench", stdout=out, stderr=err)
+    outcomes: dict[str, int] = {}
+    for line in out.getvalue().splitlines():
+        name, _, count = line.partition(": ")
+        if name != "total":
+            outcomes[name] = int(count)
+    result = _outcomes_measure(started, outcomes, replies_file, expected)
+    result["progress_shown"] = f"{expected}/{expected}" in err.getvalue()
+    return result

@@ -3,6 +3,7 @@
 import logging
 import shutil
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,12 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
-from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
+from correspondence.intake.ingest import (
+    IncomingMessage,
+    IngestResult,
+    batches_parsed,
+    parsed_file,
+)
 from correspondence.intake.lease import (
     Claim,
     connection_reset,
@@ -130,8 +136,9 @@ def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSum
     """Reads the .eml files of a local folder, oldest name first, moving each when filed.
 
     Files are filed in batches of ``DIRECTORY_BATCH``, one transaction each, as an IMAP
-    fetch is. A file moves only after its batch committed; a crash in between leaves
-    it in place, and the next run finds it already received.
+    fetch is (the next batch read and understood while this one is filed). A file moves
+    only after its batch committed; a crash in between leaves it in place, and the next
+    run finds it already received.
     """
     folder = Path(mailbox.directory)
     if not folder.is_dir():
@@ -140,13 +147,22 @@ def directory_fetch(*, mailbox: Mailbox, claim: Claim | None = None) -> FetchSum
     done.mkdir(exist_ok=True)
     summary = FetchSummary()
     paths = sorted(folder.glob("*.eml"))
-    for start in range(0, len(paths), DIRECTORY_BATCH):
-        batch = paths[start : start + DIRECTORY_BATCH]
-        incoming = [IncomingMessage(raw=path.read_bytes()) for path in batch]
-        results = messages_ingest(mailbox=mailbox, messages=incoming)
-        for path, result in zip(batch, results, strict=True):
-            summary.add(result)
-            shutil.move(path, done / path.name)
-        if claim is not None:
-            mailbox_lease_renew(claim=claim)
+    batches = (
+        [
+            (path, IncomingMessage(raw=path.read_bytes()))
+            for path in paths[start : start + DIRECTORY_BATCH]
+        ]
+        for start in range(0, len(paths), DIRECTORY_BATCH)
+    )
+    with closing(batches_parsed(batches)) as parsed:  # the helper stops with the loop
+        for batch in parsed:
+            results = parsed_file(mailbox=mailbox, parsed=[item for _path, item in batch])
+            for (path, _item), result in zip(batch, results, strict=True):
+                summary.add(result)
+                shutil.move(path, done / path.name)
+            if claim is not None:
+                mailbox_lease_renew(claim=claim)
+            if len(paths) > DIRECTORY_BATCH:  # a long read says how far it got (worker's log)
+                filed = sum(summary.outcomes.values())
+                logger.info("mailbox %s: %d/%d files filed", mailbox.slug, filed, len(paths))
     return summary

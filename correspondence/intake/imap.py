@@ -1,7 +1,8 @@
 """Reading an IMAP mailbox: new messages by UID, each filed once, then left, flagged or moved.
 
 The mailbox remembers the folder's UIDVALIDITY and the last UID it filed. Messages are
-fetched and filed in batches, each batch in one transaction; ``last_uid`` advances after
+fetched and filed in batches, each batch in one transaction (the next batch is fetched
+and understood while this one is filed: ``batches_parsed``); ``last_uid`` advances after
 a batch is filed (and flagged or moved), so a dropped connection or a killed worker reads
 again at most the unfinished batch, which the pipeline then recognises as already
 received. Every network, protocol, login or secret failure becomes
@@ -11,6 +12,7 @@ cannot be understood is the pipeline's business (quarantine), and the mailbox go
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +22,13 @@ from imapclient import DELETED, SEEN, IMAPClient
 
 from correspondence.errors import MailboxUnavailable
 from correspondence.intake.fetch import FetchSummary
-from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
+from correspondence.intake.ingest import (
+    IncomingMessage,
+    IngestResult,
+    Parsed,
+    batches_parsed,
+    parsed_file,
+)
 from correspondence.mailserver import imap_errors, imap_session
 from correspondence.models import Mailbox
 
@@ -68,8 +76,14 @@ def imap_fetch(
         _position_update(client, mailbox, status)
         uids = _uids_to_read(client, mailbox, since)
         progress.on_total(len(uids))
-        for batch in _batches(client, mailbox, uids, batch_size):
-            _batch_file(client, mailbox, batch, summary, progress)
+        fetched = _fetched(client, mailbox, _batches(client, mailbox, uids, batch_size))
+        # closing(): the helper stops as soon as the loop ends, an error included.
+        with closing(batches_parsed(fetched)) as parsed:
+            for batch in parsed:
+                _batch_file(client, mailbox, batch, summary, progress)
+                if len(uids) > batch_size:  # a long read says how far it got (worker's log)
+                    done = sum(summary.outcomes.values())
+                    logger.info("mailbox %s: %d/%d messages filed", mailbox.slug, done, len(uids))
     return summary
 
 
@@ -77,7 +91,8 @@ def _batches(
     client: IMAPClient, mailbox: Mailbox, uids: list[int], batch_size: int
 ) -> Iterator[list[int]]:
     """The UIDs in batches of at most ``batch_size`` messages and BATCH_BYTES bytes (a
-    larger message alone), so a worker never holds more than that in memory at once."""
+    larger message alone), so a worker never holds more than three batches in memory
+    (one filed, the next understood, the one after fetched)."""
     sizes: dict[int, int] = {}
     if len(uids) > 1:
         with imap_errors(mailbox, "reading the sizes of new messages"):
@@ -179,36 +194,46 @@ def _uids_to_read(client: IMAPClient, mailbox: Mailbox, since: date | None) -> l
     return sorted(uid for uid in found if since is not None or uid > mailbox.last_uid)
 
 
+def _fetched(
+    client: IMAPClient, mailbox: Mailbox, batches: Iterator[list[int]]
+) -> Iterator[list[tuple[int, IncomingMessage]]]:
+    """Each batch downloaded without marking it seen, by UID, in UID order."""
+    for uids in batches:
+        with imap_errors(mailbox, f"fetching messages {uids[0]} to {uids[-1]}"):
+            fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        # A message deleted by someone else since our search is simply not there.
+        yield [
+            (
+                uid,
+                IncomingMessage(
+                    raw=fetched[uid][b"BODY[]"],
+                    uidvalidity=mailbox.uidvalidity,
+                    uid=uid,
+                    fetched_at=_aware(fetched[uid].get(b"INTERNALDATE")),
+                ),
+            )
+            for uid in uids
+            if b"BODY[]" in fetched.get(uid, {})
+        ]
+
+
 def _batch_file(
     client: IMAPClient,
     mailbox: Mailbox,
-    uids: Sequence[int],
+    batch: Sequence[tuple[int, Parsed]],
     summary: FetchSummary,
     progress: FetchProgress,
 ) -> None:
-    """Downloads a batch without marking it seen, then files it together, in UID order."""
-    with imap_errors(mailbox, f"fetching messages {uids[0]} to {uids[-1]}"):
-        fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
-    # A message deleted by someone else since our search is simply not there.
-    present = [uid for uid in uids if b"BODY[]" in fetched.get(uid, {})]
-    incoming = [
-        IncomingMessage(
-            raw=fetched[uid][b"BODY[]"],
-            uidvalidity=mailbox.uidvalidity,
-            uid=uid,
-            fetched_at=_aware(fetched[uid].get(b"INTERNALDATE")),
-        )
-        for uid in present
-    ]
-    results = messages_ingest(mailbox=mailbox, messages=incoming)
+    """Files a downloaded batch together, in UID order, then flags or moves it."""
+    results = parsed_file(mailbox=mailbox, parsed=[parsed for _uid, parsed in batch])
     # Flag or move before advancing: a failure in between re-reads the batch, which
     # is then ignored as already received and flagged or moved after all.
-    for uid, result in zip(present, results, strict=True):
+    for (uid, _parsed), result in zip(batch, results, strict=True):
         _after_processing(client, mailbox, uid)
         summary.add(result)
         progress.on_result(result)
-    if present:
-        _last_uid_advance(mailbox, present[-1])
+    if batch:
+        _last_uid_advance(mailbox, batch[-1][0])
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -1,27 +1,40 @@
 """The intake pipeline: raw messages in, each a case created or joined, exactly once.
 
 ``messages_ingest`` parses a fetched batch, then files it in one transaction
-(``correspondence.intake.filing``); ``message_ingest`` is a batch of one. Idempotent
+(``correspondence.intake.filing``); ``message_ingest`` is a batch of one. A long run
+(``batches_parsed``, then ``parsed_file`` per batch) has the next batch understood in
+a helper process while it files this one (``correspondence.intake.ahead``). Idempotent
 by UID, Message-ID and content hash. Bad input (not mail, too large, content the
 database refuses) is quarantined with its bytes and the other messages go through;
 a broken system (database down) raises, so the fetcher stops and retries later.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
+from django.core.files.storage import default_storage
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 
+from correspondence.intake.ahead import ParseAhead, Store, Understanding, understand_safely
 from correspondence.intake.filing import IncomingMessage, IngestResult, Parsed, batch_file
-from correspondence.intake.parsing import MessageTooLarge, UnparseableMessage
 from correspondence.intake.records import quarantine_record
-from correspondence.intake.storage import sha256_of
-from correspondence.intake.understand import understand
+from correspondence.intake.storage import local_root
 from correspondence.models import Mailbox
 
-__all__ = ["IncomingMessage", "IngestResult", "message_ingest", "messages_ingest"]
+__all__ = [
+    "IncomingMessage",
+    "IngestResult",
+    "Parsed",
+    "batches_parsed",
+    "message_ingest",
+    "messages_ingest",
+    "messages_parse",
+    "parsed_file",
+]
 logger = logging.getLogger(__name__)
+K = TypeVar("K")  # what the caller keys each message of a batch by (a UID, a path)
 
 
 def message_ingest(
@@ -39,14 +52,71 @@ def message_ingest(
 
 
 def messages_ingest(*, mailbox: Mailbox, messages: Sequence[IncomingMessage]) -> list[IngestResult]:
-    """Files the messages in order, together; one result per message.
+    """Files the messages in order, together; one result per message (``parsed_file``)."""
+    return parsed_file(mailbox=mailbox, parsed=messages_parse(messages))
+
+
+def messages_parse(messages: Sequence[IncomingMessage]) -> list[Parsed]:
+    """Each message understood here, or marked for quarantine with the reason."""
+    return _parsed(messages, [understand_safely(m.raw) for m in messages])
+
+
+def batches_parsed(
+    batches: Iterable[Sequence[tuple[K, IncomingMessage]]],
+) -> Iterator[list[tuple[K, Parsed]]]:
+    """The batches, each message with what parsing made of it, in order.
+
+    While the caller files one batch, the next is read from ``batches`` and understood
+    in a helper process (``correspondence.intake.ahead``), which also stores its files;
+    the first batch is understood here, so a fetch of one batch starts no process.
+    """
+    store = None
+    root = local_root()
+    if root is not None:
+        store = Store(root=str(root), mode=default_storage.file_permissions_mode)
+    pending: tuple[Sequence[tuple[K, IncomingMessage]], Callable[[], list[Understanding]]] | None
+    pending = None
+    with ParseAhead(store) as helper:
+        for number, batch in enumerate(batches):
+            raws = [incoming.raw for _key, incoming in batch]
+            job = helper.submit(raws) if number else _understood_here(raws)
+            if pending is not None:
+                yield _keyed(*pending)
+            pending = (batch, job)
+        if pending is not None:
+            yield _keyed(*pending)
+
+
+def _understood_here(raws: Sequence[bytes]) -> Callable[[], list[Understanding]]:
+    done = [understand_safely(raw) for raw in raws]
+    return lambda: done
+
+
+def _keyed(
+    batch: Sequence[tuple[K, IncomingMessage]], job: Callable[[], list[Understanding]]
+) -> list[tuple[K, Parsed]]:
+    parsed = _parsed([incoming for _key, incoming in batch], job())
+    return [(key, item) for (key, _incoming), item in zip(batch, parsed, strict=True)]
+
+
+def _parsed(messages: Sequence[IncomingMessage], done: Sequence[Understanding]) -> list[Parsed]:
+    for item in done:
+        if item.trace:
+            logger.error("intake could not understand message %s\n%s", item.sha, item.trace)
+    return [
+        Parsed(incoming, item.sha, item.understood, problem=item.problem)
+        for incoming, item in zip(messages, done, strict=True)
+    ]
+
+
+def parsed_file(*, mailbox: Mailbox, parsed: Sequence[Parsed]) -> list[IngestResult]:
+    """Files the parsed messages in order, together, in one transaction; one result each.
 
     If the batch fails as a whole, it is rolled back and each message is filed again
     alone: a message the database refuses is quarantined there and the others go
     through. A broken database (its connection lost) raises at once: filing one by one
     on a dead connection could only fail again.
     """
-    parsed = [_parse(item) for item in messages]
     if len(parsed) > 1:
         try:
             with transaction.atomic():
@@ -61,25 +131,6 @@ def messages_ingest(*, mailbox: Mailbox, messages: Sequence[IncomingMessage]) ->
                 exc_info=True,
             )
     return [_file_alone(mailbox, item) for item in parsed]
-
-
-def _parse(incoming: IncomingMessage) -> Parsed:
-    """Understand one message; one that cannot be understood is marked for quarantine.
-
-    ``understand`` is pure (no database, no network), so anything it raises is a
-    fact about this message, never a broken system: the message is kept whole in
-    quarantine and the mailbox goes on.
-    """
-    sha = sha256_of(incoming.raw)
-    try:
-        return Parsed(incoming, sha, understand(incoming.raw))
-    except (MessageTooLarge, UnparseableMessage) as exc:
-        return Parsed(incoming, sha, None, problem=str(exc))
-    except (RecursionError, MemoryError) as exc:
-        return Parsed(incoming, sha, None, problem=f"cannot be understood: {type(exc).__name__}")
-    except Exception as exc:  # not swallowed: logged with its traceback, message quarantined
-        logger.exception("intake could not understand message %s", sha)
-        return Parsed(incoming, sha, None, problem=f"cannot be understood: {exc!r}"[:500])
 
 
 def _file_alone(mailbox: Mailbox, item: Parsed) -> IngestResult:

@@ -1,13 +1,30 @@
-"""Immutable, content-addressed file storage for raw messages and attachments."""
+"""Immutable, content-addressed file storage for raw messages and attachments.
+
+A file is named by the SHA-256 of its bytes and written once. On a local folder
+(Django's ``FileSystemStorage``, what every settings module here uses) the bytes are
+written to a temporary name and renamed into place: a file is either whole under its
+name or absent, even when the writer is killed, and a process without Django (the
+intake helper, ``intake.ahead``) can store files exactly as filing names them.
+Any other storage goes through its own API.
+"""
 
 import hashlib
+import os
+import secrets
+from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.utils.functional import empty
 
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def content_name(*, prefix: str, sha: str, suffix: str = "") -> str:
+    """The storage name of bytes whose SHA-256 is ``sha``."""
+    return f"{prefix}/{sha[:2]}/{sha[2:4]}/{sha}{suffix}"
 
 
 def content_store(*, prefix: str, content: bytes, suffix: str = "") -> tuple[str, str]:
@@ -16,13 +33,47 @@ def content_store(*, prefix: str, content: bytes, suffix: str = "") -> tuple[str
     Storing the same bytes again is harmless: the existing file is kept, never rewritten.
     """
     sha = sha256_of(content)
-    name = f"{prefix}/{sha[:2]}/{sha[2:4]}/{sha}{suffix}"
-    if not default_storage.exists(name):
+    name = content_name(prefix=prefix, sha=sha, suffix=suffix)
+    root = local_root()
+    if root is not None:
+        file_write_once(root / name, content, default_storage.file_permissions_mode)
+    elif not default_storage.exists(name):
         saved = default_storage.save(name, ContentFile(content))
         if saved != name:
             # A concurrent writer stored the same bytes first; ours is a duplicate.
             default_storage.delete(saved)
     return name, sha
+
+
+def local_root() -> Path | None:
+    """The folder of the default storage when it is a plain local folder (whose folders
+    take the default mode), else None."""
+    if default_storage._wrapped is empty:
+        default_storage._setup()
+    storage = default_storage._wrapped
+    if type(storage) is not FileSystemStorage or storage.directory_permissions_mode is not None:
+        return None
+    return Path(storage.location)
+
+
+def file_write_once(path: Path, content: bytes, mode: int | None) -> None:
+    """Writes ``content`` at ``path`` unless a file is there already; never a partial
+    file under ``path`` (written beside it, then renamed: atomic on one filesystem).
+    ``mode``: the file's permissions (None: the process's default). Reads no settings,
+    so a helper process without Django may call it."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)  # the same bytes as any concurrent writer's
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def db_text(value: str) -> str:

@@ -24,7 +24,7 @@ def admin_client(db: None) -> Client:
 def test_retry_after_the_cause_is_fixed_files_the_message(
     folder_mailbox: Mailbox, admin_client: Client, settings: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import correspondence.intake.ingest as ingest
+    import correspondence.intake.ahead as ingest  # where intake calls understand
 
     real = ingest.understand
     monkeypatch.setattr(

@@ -3,20 +3,29 @@
 Prints one JSON object per file on its own line (see `intake_report`), always: a file
 that could not be filed gets a line with the outcome "error" and the reason, the other
 files go on, and the command then exits with an error. Files are filed in batches
-(``messages_ingest``: one transaction per batch; a batch that fails is filed again
-file by file); a run of more than one batch reports its progress on stderr.
+(``parsed_file``: one transaction per batch; a batch that fails is filed again
+file by file), the next batch read and understood in a helper process meanwhile
+(``batches_parsed``); a run of more than one batch reports its progress on stderr.
 """
 
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from correspondence.intake.ingest import IncomingMessage, IngestResult, messages_ingest
+from correspondence.intake.ingest import (
+    IncomingMessage,
+    IngestResult,
+    Parsed,
+    batches_parsed,
+    parsed_file,
+)
 from correspondence.models import Mailbox
 
 TEXT_LIMIT = 2000
@@ -93,11 +102,11 @@ class Command(BaseCommand):
             raise CommandError(f"no mailbox {options['mailbox']!r} (known: {slugs})")
         paths = eml_paths(options["paths"])
         started, done, failed = time.monotonic(), 0, 0
-        for batch in _batches(paths):
-            for report in _batch_reports(mailbox, batch):
+        for reports in _reports(mailbox, paths):
+            for report in reports:
                 failed += report["outcome"] == "error"
                 self.stdout.write(json.dumps(report, ensure_ascii=False))
-            done += len(batch)
+            done += len(reports)
             if len(paths) > BATCH_FILES:
                 rate = done / max(time.monotonic() - started, 1e-6)
                 self.stderr.write(f"ingest_eml: {done}/{len(paths)} files, {rate:.1f}/s")
@@ -108,24 +117,40 @@ class Command(BaseCommand):
 Read = tuple[Path, bytes | None, str]  # a file, its bytes, or why it could not be read
 
 
-def _batch_reports(mailbox: Mailbox, batch: list[Read]) -> list[dict[str, Any]]:
+def _reports(mailbox: Mailbox, paths: list[Path]) -> Iterator[list[dict[str, Any]]]:
+    """The reports of each batch of files, in order. The next batch is read and
+    understood (``batches_parsed``) while this one is filed."""
+    read: deque[list[Read]] = deque()
+
+    def readable() -> Iterator[list[tuple[Path, IncomingMessage]]]:
+        for batch in _batches(paths):
+            read.append(batch)
+            yield [
+                (path, IncomingMessage(raw=raw)) for path, raw, _error in batch if raw is not None
+            ]
+
+    with closing(batches_parsed(readable())) as batches:  # the helper stops with the loop
+        for parsed in batches:
+            yield _batch_reports(mailbox, read.popleft(), parsed)
+
+
+def _batch_reports(
+    mailbox: Mailbox, batch: list[Read], parsed: list[tuple[Path, Parsed]]
+) -> list[dict[str, Any]]:
     """One report per file of the batch, in order; filed together, or one by one when
     the batch as a whole raises, so that each file gets its own outcome or error."""
-    readable = [(path, raw) for path, raw, _error in batch if raw is not None]
     try:
-        results = messages_ingest(
-            mailbox=mailbox, messages=[IncomingMessage(raw=raw) for _path, raw in readable]
-        )
-        reports = {p: intake_report(p, r) for (p, _raw), r in zip(readable, results, strict=True)}
+        results = parsed_file(mailbox=mailbox, parsed=[item for _path, item in parsed])
+        reports = {p: intake_report(p, r) for (p, _item), r in zip(parsed, results, strict=True)}
     except Exception:  # each file is filed again alone below, its error on its own line
-        logger.exception("a batch of %d files failed, filing them one by one", len(readable))
-        reports = {path: _report_alone(mailbox, path, raw) for path, raw in readable}
+        logger.exception("a batch of %d files failed, filing them one by one", len(parsed))
+        reports = {path: _report_alone(mailbox, path, item) for path, item in parsed}
     return [reports.get(path) or _error(path, error) for path, _raw, error in batch]
 
 
-def _report_alone(mailbox: Mailbox, path: Path, raw: bytes) -> dict[str, Any]:
+def _report_alone(mailbox: Mailbox, path: Path, item: Parsed) -> dict[str, Any]:
     try:
-        (result,) = messages_ingest(mailbox=mailbox, messages=[IncomingMessage(raw=raw)])
+        (result,) = parsed_file(mailbox=mailbox, parsed=[item])
     except Exception as exc:  # reported on the file's own line, then the exit code
         logger.exception("%s could not be filed", path)
         return _error(path, f"{exc!r}")

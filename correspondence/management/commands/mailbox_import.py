@@ -57,7 +57,9 @@ class Command(BaseCommand):
     def _import(
         self, mailbox: Mailbox, claim: Claim, since: date | None, batch_size: int
     ) -> dict[str, int]:
-        with tqdm(desc=mailbox.slug, unit="msg", dynamic_ncols=True) as bar:
+        # The command's own stderr (the underlying stream: the bar redraws its line).
+        stream = self.stderr._out
+        with tqdm(desc=mailbox.slug, unit="msg", dynamic_ncols=True, file=stream) as bar:
 
             def on_result(result: IngestResult) -> None:
                 bar.update(1)

@@ -178,7 +178,7 @@ def _small_batches(real: Callable[..., Any]) -> Callable[..., Any]:
 @pytest.fixture
 def database_lost_on_second_batch(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Ends the fetching session (as a database restart would) before its second batch."""
-    real = imap.messages_ingest
+    real = imap.parsed_file
     calls: list[int] = []
 
     def ingest(**kwargs: Any) -> Any:
@@ -187,7 +187,7 @@ def database_lost_on_second_batch(monkeypatch: pytest.MonkeyPatch) -> Iterator[l
             backends_terminate(pids=[own_backend_pid()])
         return real(**kwargs)
 
-    monkeypatch.setattr(imap, "messages_ingest", ingest)
+    monkeypatch.setattr(imap, "parsed_file", ingest)
     monkeypatch.setattr(imap, "imap_fetch", _small_batches(imap.imap_fetch))
     yield calls
 

@@ -161,13 +161,13 @@ def test_batches_are_bounded_in_bytes_too(
     append(account, mail(1), big, mail(3), mail(4))
     monkeypatch.setattr(imap, "BATCH_BYTES", len(big) + 10)
     batches: list[int] = []
-    real_ingest = imap.messages_ingest
+    real_ingest = imap.parsed_file
 
     def counting_ingest(**kw: Any) -> Any:
-        batches.append(len(kw["messages"]))
+        batches.append(len(kw["parsed"]))
         return real_ingest(**kw)
 
-    monkeypatch.setattr(imap, "messages_ingest", counting_ingest)
+    monkeypatch.setattr(imap, "parsed_file", counting_ingest)
     assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"created": 4}
     assert batches == [1, 1, 2]  # the big message alone; the small ones fill a batch
 
@@ -185,7 +185,7 @@ def test_a_connection_dropped_mid_batch_loses_and_duplicates_nothing(
     uids = append(account, *(mail(n) for n in range(5)))
     _in_batches_of_two(monkeypatch)
     clients: list[IMAPClient] = []
-    real_fetch, real_ingest = IMAPClient.fetch, imap.messages_ingest
+    real_fetch, real_ingest = IMAPClient.fetch, imap.parsed_file
 
     def spying_fetch(self: IMAPClient, *args: Any, **kw: Any) -> Any:
         clients.append(self)
@@ -193,18 +193,19 @@ def test_a_connection_dropped_mid_batch_loses_and_duplicates_nothing(
 
     def ingest_then_drop(**kw: Any) -> Any:
         results = real_ingest(**kw)
-        if kw["messages"][0].uid == uids[2]:  # the server goes away once the 2nd batch is filed
+        # The server goes away once the 2nd batch is filed.
+        if kw["parsed"][0].incoming.uid == uids[2]:
             clients[-1].socket().shutdown(socket.SHUT_RDWR)
         return results
 
     monkeypatch.setattr(IMAPClient, "fetch", spying_fetch)
-    monkeypatch.setattr(imap, "messages_ingest", ingest_then_drop)
+    monkeypatch.setattr(imap, "parsed_file", ingest_then_drop)
     with pytest.raises(MailboxUnavailable, match=f"marking message {uids[2]} as seen failed"):
         mailbox_fetch(mailbox_id=imap_mailbox.pk)
     mailbox = _refresh(imap_mailbox)
     assert mailbox.last_uid == uids[1] and mailbox.failing_since and CasePage.objects.count() == 4
 
-    monkeypatch.setattr(imap, "messages_ingest", real_ingest)
+    monkeypatch.setattr(imap, "parsed_file", real_ingest)
     assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"ignored": 2, "created": 1}
     assert CasePage.objects.count() == 5 and Message.objects.filter(kind="inbound").count() == 5
     assert all(b"\\Seen" in flags for flags in folder_flags(account).values())
@@ -217,18 +218,18 @@ def test_an_error_while_filing_stops_the_batch_and_the_rerun_finishes_it(
 ) -> None:
     uids = append(account, *(mail(n) for n in range(4)))
     _in_batches_of_two(monkeypatch)
-    real_ingest = imap.messages_ingest
+    real_ingest = imap.parsed_file
 
     def failing_second_batch(**kw: Any) -> Any:
-        if kw["messages"][0].uid == uids[2]:
+        if kw["parsed"][0].incoming.uid == uids[2]:
             raise MailboxUnavailable("connection reset while filing")
         return real_ingest(**kw)
 
-    monkeypatch.setattr(imap, "messages_ingest", failing_second_batch)
+    monkeypatch.setattr(imap, "parsed_file", failing_second_batch)
     with pytest.raises(MailboxUnavailable):
         mailbox_fetch(mailbox_id=imap_mailbox.pk)
     assert _refresh(imap_mailbox).last_uid == uids[1] and CasePage.objects.count() == 2
-    monkeypatch.setattr(imap, "messages_ingest", real_ingest)
+    monkeypatch.setattr(imap, "parsed_file", real_ingest)
     assert mailbox_fetch(mailbox_id=imap_mailbox.pk).outcomes == {"created": 2}
     assert CasePage.objects.count() == 4
 

@@ -63,18 +63,18 @@ def test_a_file_that_fails_gets_its_line_and_the_others_go_on(
 ) -> None:
     from correspondence.management.commands import ingest_eml
 
-    real = ingest_eml.messages_ingest
+    real = ingest_eml.parsed_file
     names = ("01-plain-utf8.eml", "02-iso-8859-2-polish.eml", "03-windows-1250-romanian.eml")
     for name in names:
         (tmp_path / name).write_bytes((CORPUS / name).read_bytes())
 
-    def broken_on_the_second(*, mailbox: Mailbox, messages: list) -> object:
+    def broken_on_the_second(*, mailbox: Mailbox, parsed: list) -> object:
         # The batch of three fails, then the second file alone.
-        if any(m.raw == (CORPUS / names[1]).read_bytes() for m in messages):
+        if any(p.incoming.raw == (CORPUS / names[1]).read_bytes() for p in parsed):
             raise OSError("disk full")
-        return real(mailbox=mailbox, messages=messages)
+        return real(mailbox=mailbox, parsed=parsed)
 
-    monkeypatch.setattr(ingest_eml, "messages_ingest", broken_on_the_second)
+    monkeypatch.setattr(ingest_eml, "parsed_file", broken_on_the_second)
     out = StringIO()
     with pytest.raises(CommandError, match="1 of 3 files could not be filed"):
         call_command("ingest_eml", "--mailbox", "sinistri", str(tmp_path), stdout=out)

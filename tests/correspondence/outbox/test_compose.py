@@ -150,3 +150,63 @@ def test_unusable_addresses_are_refused(address: str) -> None:
 
 def test_an_international_domain_is_written_in_idna() -> None:
     assert address_clean("Mario@Società.it") == "Mario@xn--societ-nta.it"
+
+
+# --- acknowledgements take a cheaper path: the same mail, header by header (#13) -------
+
+PLAIN_AUTOMATIC = [
+    {},
+    {"subject": "Zgłoszenie szkody — Łódź, żółć [SIN-2026-000001] " * 3},
+    {"subject": "Daună auto: ăîșț ĂÎȘȚ, Cluj-Napoca", "from_name": "Asigurări Daune"},
+    {"from_name": 'Ufficio "Nord", Sinistri', "cc": ("a@example.it", "b@example.pl")},
+    {"references": tuple(f"r{n}.{'x' * 30}@example.it" for n in range(30))},
+    {"in_reply_to": "", "references": ()},
+    {"text": ""},
+    {"text": "riga lunga " * 40 + "\nFrom the start\n.\n  trailing spaces   \nè\tà\n"},
+    {"text": "no newline at the end, 100% = ok"},
+]
+
+
+def _general_path(draft: Draft, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    from correspondence.outbox import compose
+
+    with monkeypatch.context() as patch:
+        patch.setattr(compose, "_plain_automatic", lambda _draft: False)
+        return mail_compose(draft)
+
+
+@pytest.mark.parametrize("changes", PLAIN_AUTOMATIC)
+def test_an_acknowledgement_is_the_same_mail_by_either_path(
+    changes: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from correspondence.outbox import compose
+
+    draft = _draft(**changes)
+    assert compose._plain_automatic(draft)
+    fast, general = mail_compose(draft), _general_path(draft, monkeypatch)
+    assert fast.split(b"\r\n\r\n", 1)[1] == general.split(b"\r\n\r\n", 1)[1]  # same body bytes
+    assert all(len(line) <= 78 for line in fast.split(b"\r\n\r\n", 1)[0].split(b"\r\n"))
+    assert b"\n" not in fast.replace(b"\r\n", b"")  # CRLF only
+    ours, theirs = (
+        email.message_from_bytes(m, policy=email.policy.default) for m in (fast, general)
+    )
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert str(ours[name]) == str(theirs[name]), name
+    assert ours.get_content() == theirs.get_content()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"automatic": False},
+        {"html": "<p>ciao</p>"},
+        {"subject": "=?utf-8?q?not_an_encoded_word?= on purpose"},
+        {"subject": "x" * 200},
+        {"from_name": "Un nome lunghissimo di un ufficio che non finisce mai davvero"},
+    ],
+)
+def test_other_mail_takes_the_general_path(changes: dict[str, object]) -> None:
+    from correspondence.outbox import compose
+
+    assert not compose._plain_automatic(_draft(**changes))
