@@ -42,6 +42,7 @@ def test_every_figure_of_the_bench_world_is_a_plain_count() -> None:
     now = timezone.now()
     open_cases = CasePage.objects.filter(~Q(state=State.CLOSED), number__contains="-B").count()
     assert 0.12 < open_cases / SIZE < 0.18  # about 15% open
+    seen: set[str] = set()
     for board, pool in zip(pools_board(pools, now), pools, strict=True):
         shown = {s: f.count for s, f in board.states.items()} | {
             "overdue": board.overdue.count,
@@ -51,5 +52,6 @@ def test_every_figure_of_the_bench_world_is_a_plain_count() -> None:
         }
         expected = _expected(pool, now)
         assert shown == expected, pool.code
-        assert all(expected[k] > 0 for k in ("overdue", "soon", "received", "closed")), expected
-        assert board.oldest_number
+        assert expected["overdue"] and expected["soon"] and board.oldest_number, expected
+        seen.update(k for k in ("received", "closed") if expected[k])
+    assert seen == {"received", "closed"}  # today's figures, whatever the time of day
