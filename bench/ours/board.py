@@ -2,6 +2,7 @@
 (``board_world``), as the team leader (one pool) and the manager (all four), p50/p95 ms,
 with the plan of the slowest query of each figures request."""
 
+import time
 from typing import Any
 
 from django.db import connection
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.ours import board_world
 from bench.ours.lists import _client, _timed
+from bench.stats import percentiles
 from correspondence.models import CasePage
 
 
@@ -21,6 +23,17 @@ def _plan(client: Any, url: str) -> dict[str, Any]:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
         lines = [row[0] for row in cursor.fetchall()]
     return {"sql": slowest["sql"][:2000], "plan": lines}
+
+
+def _cpu(client: Any, url: str, repeats: int) -> dict[str, float]:
+    """This process's CPU time per request (ms): what the request costs our side whatever
+    else runs on the machine (wall time on a busy machine adds the wait for a core)."""
+    spent = []
+    for _ in range(repeats):
+        started = time.process_time()
+        client.get(url)
+        spent.append((time.process_time() - started) * 1000)
+    return {k: round(v, 1) for k, v in percentiles(spent).items()}
 
 
 def board_build(*, size: int) -> dict[str, Any]:
@@ -36,5 +49,6 @@ def board_measure(*, repeats: int) -> dict[str, Any]:
         client = _client(who)
         result[f"{who}_figures"] = _timed(client, "/board/figures/", repeats)
         result[f"{who}_page"] = _timed(client, "/board/", repeats)
+        result[f"{who}_figures_cpu_ms"] = _cpu(client, "/board/figures/", repeats)
         result[f"{who}_figures_plan"] = _plan(client, "/board/figures/")
     return result
