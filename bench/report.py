@@ -55,7 +55,7 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
     for key, value in sorted(results.get("board", {}).items()):
         if key.startswith("ours_"):
             size = int(key.split("_")[1])
-            for name in ("board_figures", "board_page"):
+            for name in ("leader_figures", "leader_page", "manager_figures", "manager_page"):
                 rows.append(
                     (f"{name} at {size:,} p50/p95 ms", _pair(_get(value, name, "ms")), "n/a", None)
                 )

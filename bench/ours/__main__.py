@@ -34,6 +34,7 @@ def _measures() -> dict[str, Callable[..., dict[str, Any]]]:
         "reports_build": reports.reports_build,
         "reports": reports.reports_measure,
         "reports_export": reports.reports_export,
+        "board_build": board.board_build,
         "board": board.board_measure,
     }
 

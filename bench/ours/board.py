@@ -1,57 +1,54 @@
-"""The live board, our side: the leader's board figures on a list database, p50/p95 ms.
+"""The live board, our side: its figures and its page on the board's world
+(``board_world``), as the team leader (one pool) and the manager (all four), p50/p95 ms,
+with the plan of the slowest query of each figures request."""
 
-Reuses the lists' databases (the same N cases, half closed, a fifth taken by sixteen
-operators, the rest new). Before measuring, the closed cases' next deadline is cleared as
-closing does (the list build closes them with an UPDATE), and a spread of deadlines is
-set on the open ones: some past, some about to pass, most ahead, as a running office has.
-"""
-
+import time
 from typing import Any
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from bench.ours import world
+from bench.ours import board_world
 from bench.ours.lists import _client, _timed
+from bench.stats import percentiles
 from correspondence.models import CasePage
 
 
-def _deadlines_spread() -> None:
-    """Idempotent: closed cases have no next deadline; open ones 1% overdue, 1% about to
-    be late, the rest ahead (by their id, so every run measures the same data)."""
-    table = CasePage._meta.db_table
+def _plan(client: Any, url: str) -> dict[str, Any]:
+    """EXPLAIN ANALYZE of the request's slowest query (run again, warm)."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET deadline_at = NULL, warning_at = NULL"
-            " WHERE state = 'closed' AND deadline_at IS NOT NULL"
-        )
-        cursor.execute(
-            f"UPDATE {table} SET"
-            " deadline_at = now() + (CASE WHEN page_ptr_id % 100 = 1 THEN -1"
-            "   WHEN page_ptr_id % 100 = 2 THEN 1 ELSE 30 END) * interval '1 day',"
-            " warning_at = now() + (CASE WHEN page_ptr_id % 100 = 1 THEN -3"
-            "   WHEN page_ptr_id % 100 = 2 THEN -1 ELSE 25 END) * interval '1 day'"
-            " WHERE state <> 'closed'"
-            " AND (warning_at IS NULL OR warning_at < now() - interval '2 days')"
-            " AND page_ptr_id % 100 <> 1"
-        )
-        changed = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {table} SET deadline_at = now() - interval '1 day',"
-            " warning_at = now() - interval '3 days'"
-            " WHERE state <> 'closed' AND page_ptr_id % 100 = 1"
-            " AND (deadline_at IS NULL OR deadline_at > now())"
-        )
-        if changed or cursor.rowcount:
-            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        lines = [row[0] for row in cursor.fetchall()]
+    return {"sql": slowest["sql"][:2000], "plan": lines}
+
+
+def _cpu(client: Any, url: str, repeats: int) -> dict[str, float]:
+    """This process's CPU time per request (ms): what the request costs our side whatever
+    else runs on the machine (wall time on a busy machine adds the wait for a core)."""
+    spent = []
+    for _ in range(repeats):
+        started = time.process_time()
+        client.get(url)
+        spent.append((time.process_time() - started) * 1000)
+    return {k: round(v, 1) for k, v in percentiles(spent).items()}
+
+
+def board_build(*, size: int) -> dict[str, Any]:
+    return board_world.board_world_build(size=size)
 
 
 def board_measure(*, repeats: int) -> dict[str, Any]:
-    """The figures fragment the board fetches every few seconds, and the whole page."""
-    world.world_build()
-    _deadlines_spread()
-    leader = _client("leader")
-    return {
-        "cases": CasePage.objects.count(),
-        "board_figures": _timed(leader, "/board/figures/", repeats),
-        "board_page": _timed(leader, "/board/", repeats),
-    }
+    """The figures fragment every open board fetches every few seconds, and the whole
+    page, for the team leader (Bench) and the manager (every pool)."""
+    fresh = board_world.board_world_freshen()
+    result: dict[str, Any] = {"cases": CasePage.objects.count(), "freshen": fresh}
+    for who in ("leader", "manager"):
+        client = _client(who)
+        result[f"{who}_figures"] = _timed(client, "/board/figures/", repeats)
+        result[f"{who}_page"] = _timed(client, "/board/", repeats)
+        result[f"{who}_figures_cpu_ms"] = _cpu(client, "/board/figures/", repeats)
+        result[f"{who}_figures_plan"] = _plan(client, "/board/figures/")
+    return result

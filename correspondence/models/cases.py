@@ -180,9 +180,13 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
                 name="case_pool_deadline",
                 condition=models.Q(deadline_at__isnull=False),
             ),
+            # "About to be late" (warning passed, deadline not) reads the deadline off
+            # the index too: without it the planner walked the pool's whole history
+            # (EXPLAIN ANALYZE at 100,000 cases: 55 ms a pool; with it 0.3 ms).
             models.Index(
                 fields=["pool", "warning_at"],
                 name="case_pool_warning",
+                include=["deadline_at"],
                 condition=models.Q(warning_at__isnull=False),
             ),
             # Today's closed cases on the board.

@@ -15,12 +15,11 @@ import pytest
 from bench.storm.engine import Storm, StormPlan
 from bench.storm.services import Processes
 from correspondence.models import Mailbox, PoolPage
-from tests.correspondence.intake.imap_helpers import (
-    IMAP_HOST,
-    IMAP_PORT,
+from tests.support.imap import (
     IMAP_USERS,
     PASSWORD_ENV,
-    account_reset,
+    imap_account,
+    imap_mailbox_create,
     needs_imap,
 )
 from tests.support.processes import process_env
@@ -35,25 +34,12 @@ PG_RESTART = os.environ.get("STORM_PG_RESTART", "1" if os.environ.get("CI") == "
 
 @pytest.fixture
 def storm_mailbox(sinistri: PoolPage, smtp: SmtpServer) -> Mailbox:
-    if not USER:
-        pytest.skip("needs two TEST_IMAP_USERS")
-    account_reset(USER)
-    smtp.start()
-    return Mailbox.objects.create(
-        name="Sinistri storm",
-        slug="sinistri-storm",
+    return imap_mailbox_create(
         pool=sinistri,
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=USER,
-        imap_secret_env=PASSWORD_ENV,
-        after_processing=Mailbox.AfterProcessing.LEAVE,
-        start_from=Mailbox.StartFrom.ALL,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_security=Mailbox.Security.NONE,
+        user=imap_account(USER),
+        slug="sinistri-storm",
+        name="Sinistri storm",
+        smtp=smtp,
         auto_reply=Mailbox.AutoReply.ON,
     )
 

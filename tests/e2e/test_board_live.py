@@ -9,13 +9,12 @@ from django.utils import timezone
 
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.models import CasePage, Mailbox, PoolPage
-from tests.correspondence.intake.imap_helpers import (
-    IMAP_HOST,
-    IMAP_PORT,
+from tests.support.imap import (
     IMAP_USERS,
-    PASSWORD_ENV,
     account_reset,
     append,
+    imap_account,
+    imap_mailbox_create,
     mail,
     needs_imap,
 )
@@ -39,19 +38,12 @@ def _new_count(page: Any) -> int:
 def test_the_board_shows_a_new_case_without_a_reload(
     demo: None, live_server: Any, browser_page: Any, screenshots: Any
 ) -> None:
-    account = IMAP_USERS[0]
-    account_reset(account)
-    mailbox = Mailbox.objects.create(
-        name="Sinistri IMAP",
-        slug="sinistri-imap",
+    account = imap_account(IMAP_USERS[0])
+    mailbox = imap_mailbox_create(
         pool=PoolPage.objects.get(code="SIN"),
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=account,
-        imap_secret_env=PASSWORD_ENV,
-        after_processing=Mailbox.AfterProcessing.LEAVE,
+        user=account,
+        slug="sinistri-imap",
+        start_from=Mailbox.StartFrom.NOW,
     )
     mailbox_fetch(mailbox_id=mailbox.pk)  # a new mailbox starts from now: its first read
     page = browser_page

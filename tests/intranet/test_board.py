@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from correspondence import permissions
 from correspondence.models import CasePage, PoolPage, ResolutionType
+from intranet import board
 from intranet.presence import presence_set
 from workflow import lifecycle
 
@@ -125,3 +126,23 @@ def test_the_board_costs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         client.get("/board/figures/")
     assert len(many) == len(few)
+
+
+def test_figures_stop_at_their_cap_and_say_so(
+    sinistri: PoolPage,
+    people: dict[str, User],
+    make_case: Callable[..., CasePage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(board, "BOARD_CAP", 2)
+    monkeypatch.setattr(board, "OPERATOR_CAP", 1)
+    cases = [make_case(sinistri, subject=f"{n}") for n in range(3)]
+    for case in cases[:2]:
+        lifecycle.case_take(case_id=case.pk, user=people["op"])
+    body = _client(people["leader"]).get("/board/figures/").content.decode()
+    assert _figure(body, "SIN", "new")[0] == "1"  # under the cap: exact
+    assert _figure(body, "SIN", "received")[0] == "2"  # three arrived: "2+"
+    assert 'class="figure at-least" href="/sinistri/?state=all' in body
+    assert "shown as 2+" in body
+    op_row = re.search(r"<th scope=\"row\">op</th>(.*?)</tr>", body, re.S)
+    assert op_row and '<a class="figure at-least"' in op_row.group(1)  # holds 2, cap 1

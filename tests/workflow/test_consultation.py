@@ -19,13 +19,11 @@ from wagtail.models import PageLogEntry
 
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.models import CasePage, Department, Mailbox, Message, PoolPage
-from tests.correspondence.intake.imap_helpers import (
-    IMAP_HOST,
-    IMAP_PORT,
+from tests.support.imap import (
     IMAP_USERS,
-    PASSWORD_ENV,
-    account_reset,
     append,
+    imap_account,
+    imap_mailbox_create,
     mail,
     needs_imap,
 )
@@ -86,23 +84,8 @@ def test_a_consultation_leaves_by_smtp_and_the_answer_threads_back_from_imap(
     eager: None,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    account_reset(USER)
-    smtp.start()
-    mailbox = Mailbox.objects.create(
-        name="Sinistri IMAP",
-        slug="sinistri-imap",
-        pool=sinistri,
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=USER,
-        imap_secret_env=PASSWORD_ENV,
-        after_processing=Mailbox.AfterProcessing.LEAVE,
-        start_from=Mailbox.StartFrom.ALL,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_security=Mailbox.Security.NONE,
+    mailbox = imap_mailbox_create(
+        pool=sinistri, user=imap_account(USER), slug="sinistri-imap", smtp=smtp
     )
     append(USER, mail(1, subject="Incidente del 3 marzo"))
     with django_capture_on_commit_callbacks(execute=True):

@@ -16,13 +16,11 @@ from correspondence.intake import imap, lease
 from correspondence.intake.fetch import mailbox_fetch
 from correspondence.intake.idle import MailboxWatcher, WatchTimings
 from correspondence.models import CasePage, Mailbox, Message, PoolPage
-from tests.correspondence.intake.imap_helpers import (
-    IMAP_HOST,
-    IMAP_PORT,
+from tests.support.imap import (
     IMAP_USERS,
-    PASSWORD_ENV,
-    account_reset,
     append,
+    imap_account,
+    imap_mailbox_create,
     mail,
     needs_imap,
 )
@@ -41,26 +39,13 @@ threaded_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def account() -> str:
-    if not USER:
-        pytest.skip("needs two TEST_IMAP_USERS")
-    account_reset(USER)
-    return USER
+    return imap_account(USER)
 
 
 @pytest.fixture
 def mailbox(sinistri: PoolPage, account: str) -> Mailbox:
-    return Mailbox.objects.create(
-        name="Sinistri faults",
-        slug="sinistri-faults",
-        pool=sinistri,
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=account,
-        imap_secret_env=PASSWORD_ENV,
-        after_processing=Mailbox.AfterProcessing.LEAVE,
-        start_from=Mailbox.StartFrom.ALL,
+    return imap_mailbox_create(
+        pool=sinistri, user=account, slug="sinistri-faults", name="Sinistri faults"
     )
 
 

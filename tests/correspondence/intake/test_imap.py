@@ -28,15 +28,16 @@ from correspondence.intake.fetch import mailbox_fetch
 from correspondence.intake.idle import MailboxWatcher, WatchTimings, backoff_next
 from correspondence.models import CasePage, Mailbox, Message, PoolPage, QuarantinedMessage
 from correspondence.services import alerts
-from tests.correspondence.intake.imap_helpers import (
+from tests.support.imap import (
     IMAP_HOST,
     IMAP_PORT,
     IMAP_USERS,
     PASSWORD_ENV,
-    account_reset,
     append,
     folder_flags,
+    imap_account,
     imap_client,
+    imap_mailbox_create,
     mail,
     needs_imap,
 )
@@ -53,25 +54,12 @@ DOVECOT_CONF = Path(SERVICES_DIR) / "dovecot" / "dovecot.conf"
 
 @pytest.fixture
 def account() -> str:
-    account_reset(USER)
-    return USER
+    return imap_account(USER)
 
 
 @pytest.fixture
 def imap_mailbox(sinistri: PoolPage, account: str) -> Mailbox:
-    return Mailbox.objects.create(
-        name="Sinistri IMAP",
-        slug="sinistri-imap",
-        pool=sinistri,
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=account,
-        imap_secret_env=PASSWORD_ENV,
-        after_processing=Mailbox.AfterProcessing.LEAVE,
-        start_from=Mailbox.StartFrom.ALL,
-    )
+    return imap_mailbox_create(pool=sinistri, user=account, slug="sinistri-imap")
 
 
 def _subjects() -> list[str]:

@@ -15,13 +15,11 @@ from correspondence.outbox import sending
 from correspondence.outbox.sending import outgoing_due, outgoing_send
 from correspondence.outbox.services import outgoing_queue
 from correspondence.tasks import outbox_send_task
-from tests.correspondence.intake.imap_helpers import (
-    IMAP_HOST,
-    IMAP_PORT,
+from tests.support.imap import (
     IMAP_USERS,
-    PASSWORD_ENV,
-    account_reset,
+    imap_account,
     imap_client,
+    imap_mailbox_create,
     needs_imap,
 )
 from tests.support.processes import backends_terminate, own_backend_pid
@@ -38,23 +36,8 @@ class WorkerKilled(BaseException):
 
 @pytest.fixture
 def mailbox(sinistri: PoolPage, smtp: SmtpServer) -> Mailbox:
-    if not USER:
-        pytest.skip("needs two TEST_IMAP_USERS")
-    account_reset(USER)
-    smtp.start()
-    return Mailbox.objects.create(
-        name="Sinistri",
-        slug="sinistri-outbox",
-        pool=sinistri,
-        address="sinistri@assicura.example.it",
-        imap_host=IMAP_HOST,
-        imap_port=IMAP_PORT,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=USER,
-        imap_secret_env=PASSWORD_ENV,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_security=Mailbox.Security.NONE,
+    return imap_mailbox_create(
+        pool=sinistri, user=imap_account(USER), slug="sinistri-outbox", name="Sinistri", smtp=smtp
     )
 
 

@@ -1,4 +1,5 @@
-"""The test Dovecot started by .ci/services.sh: messages put in with APPEND, state read back."""
+"""The test Dovecot started by .ci/services.sh: an account emptied for a test, a mailbox
+reading it, messages put in with APPEND, state read back."""
 
 import os
 import re
@@ -10,6 +11,9 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 from imapclient import IMAPClient
+
+from correspondence.models import Mailbox, PoolPage
+from tests.support.smtp import SmtpServer
 
 IMAP_HOST = os.environ.get("TEST_IMAP_HOST", "")
 IMAP_PORT = int(os.environ.get("TEST_IMAP_PORT", "10143"))
@@ -46,6 +50,48 @@ def account_reset(user: str) -> None:
         if uids:
             client.delete_messages(uids)
             client.expunge()
+
+
+def imap_account(user: str) -> str:
+    """`user` with an empty INBOX; skips the test when TEST_IMAP_USERS has no such account
+    (modules pick different accounts, so that tests run at once never share one)."""
+    if not user:
+        pytest.skip("needs more TEST_IMAP_USERS")
+    account_reset(user)
+    return user
+
+
+def imap_mailbox_create(
+    *,
+    pool: PoolPage,
+    user: str,
+    slug: str,
+    name: str = "Sinistri IMAP",
+    smtp: SmtpServer | None = None,
+    **fields: object,
+) -> Mailbox:
+    """A mailbox of `pool` reading `user` on the test Dovecot (plain IMAP, the password
+    from PASSWORD_ENV), from the first message on, leaving messages on the server;
+    sending through `smtp`, started here, when given. `fields` override any of these."""
+    if smtp is not None:
+        smtp.start()
+        fields = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "smtp_security": Mailbox.Security.NONE,
+            **fields,
+        }
+    values: dict[str, object] = {
+        "address": "sinistri@assicura.example.it",
+        "imap_host": IMAP_HOST,
+        "imap_port": IMAP_PORT,
+        "imap_security": Mailbox.Security.NONE,
+        "imap_secret_env": PASSWORD_ENV,
+        "after_processing": Mailbox.AfterProcessing.LEAVE,
+        "start_from": Mailbox.StartFrom.ALL,
+        **fields,
+    }
+    return Mailbox.objects.create(name=name, slug=slug, pool=pool, imap_user=user, **values)
 
 
 def mail(number: int, *, subject: str = "") -> bytes:
