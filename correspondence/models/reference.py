@@ -182,7 +182,8 @@ class Question(Orderable):
         FieldPanel("required"),
         FieldPanel("asked"),
     ]
-    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox"), *panels]
+    # A plain list: a chooser's label would stay in one language (correspondence's hooks).
+    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox", widget=forms.Select), *panels]
 
     class Meta(Orderable.Meta):
         verbose_name = _("question")

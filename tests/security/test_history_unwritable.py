@@ -1,12 +1,15 @@
 """Nobody, a superuser included, edits or deletes a case's history from any screen of the
 Wagtail admin: the audit log, revisions, consultations and questions to colleagues have
-no editing screen at all, and a reply once decided (approved and sent, or rejected) can
-no longer be changed or deleted; none can be added by hand."""
+no editing screen at all, a reply once decided (approved and sent, or rejected) can no
+longer be changed or deleted, none can be added by hand, and a quarantined message (mail
+as it arrived) is only listed, inspected, retried or dismissed. The page editor does not
+edit cases: tests/security/test_admin_cases.py."""
 
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from wagtail.admin.viewsets import viewsets
@@ -14,7 +17,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.models import ModelLogEntry, PageLogEntry, Revision, TaskState, WorkflowState
 from wagtail.snippets.models import get_snippet_models
 
-from correspondence.models import CaseClockPause, CasePage, Mailbox, PoolPage
+from correspondence.models import (
+    CaseClockPause,
+    CasePage,
+    Mailbox,
+    PoolPage,
+    QuarantinedMessage,
+)
 from workflow import approval, lifecycle
 from workflow.models import (
     ColleagueAnswer,
@@ -116,3 +125,27 @@ def test_no_reply_is_written_for_approval_by_hand_in_the_admin(
     assert "permission to delete these replies" in client.get(bulk).content.decode()
     client.post(bulk)
     assert PendingReply.objects.count() == 2
+
+
+def test_a_quarantined_message_is_not_written_changed_or_deleted_in_the_admin(
+    folder_mailbox: Mailbox,
+) -> None:
+    kept = QuarantinedMessage.objects.create(
+        mailbox=folder_mailbox,
+        raw=ContentFile(b"From: x@example.it\r\n\r\nrotto", name="q.eml"),
+        raw_sha256="0" * 64,
+        reason="MIME troppo annidato",
+    )
+    client = _superuser()
+
+    def url(name: str, *args: object) -> str:
+        return reverse(f"wagtailsnippets_correspondence_quarantinedmessage:{name}", args=args)
+
+    assert client.get(url("list")).status_code == 200  # still listed, inspected, retried
+    for name, args in (("add", ()), ("edit", (kept.pk,)), ("delete", (kept.pk,))):
+        assert client.get(url(name, *args)).status_code != 200, name
+    client.post(url("edit", kept.pk), {"mailbox": folder_mailbox.pk, "reason": "nulla"})
+    client.post(url("delete", kept.pk))
+    kept.refresh_from_db()
+    assert kept.reason == "MIME troppo annidato"
+    assert QuarantinedMessage.objects.count() == 1
