@@ -23,7 +23,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from correspondence import admin_views
+from correspondence import admin_views, permissions
 from correspondence.admin_pages import pages_shown
 from correspondence.models import (
     Category,
@@ -282,6 +282,14 @@ LOG_ACTIONS = {
 def register_case_log_actions(actions: object) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)  # type: ignore[attr-defined]
+
+
+@hooks.register("after_create_page")
+def pool_roles_on_create(request: HttpRequest, page: Any) -> None:
+    """A pool created in the admin comes with its roles: "<pool> operators", "<pool> team
+    leaders" and the Managers' oversight, so adding people to groups is all that is left."""
+    if isinstance(page.specific, PoolPage):
+        permissions.pool_roles_grant(pool=page.specific)
 
 
 @hooks.register("construct_explorer_page_queryset")
