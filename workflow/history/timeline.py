@@ -25,6 +25,7 @@ from workflow.models import RoutingRule
 # Our actions, and the rules' own ("workflow.rule.apply"), are the case's history;
 # Wagtail's own "created" and "published" entries repeat ours.
 HISTORY_PREFIXES = ("correspondence.", "workflow.rule.apply")
+DEADLINES = "correspondence.case.deadlines"
 
 
 @dataclass
@@ -160,7 +161,8 @@ def _classification(data: dict[str, Any], names: Names) -> list[str]:
 
 
 def _deadlines(action: str, data: dict[str, Any]) -> list[str]:
-    if action != "deadlines":
+    # A case's creation records the due times it starts with; each change, the new ones.
+    if action not in ("deadlines", "create"):
         return []
     lines = [_("Policy: %(name)s") % {"name": data["policy"]}] if data.get("policy") else []
     for key, label in (
@@ -229,12 +231,18 @@ def case_history(*, case: CasePage) -> list[Event]:
     names, steps = names_for(entries), steps_for(entries)
     events = []
     closings = [e for e in entries if e.action == "correspondence.case.close"]
+    deadlines_seen = False
     for entry in entries:
         details = _details(entry, names) + step_details(entry, names.users, steps)
         if closings and entry is closings[-1] and "resolution_text" not in (entry.data or {}):
             # Closed before the entry kept its text: the case's text is its last closing's.
             details.append(case.resolution_text)
-        events.append(
-            Event(entry.timestamp, entry.action, str(entry.message), _actor(entry, names), details)
-        )
+        label = str(entry.message)
+        if entry.action == DEADLINES:
+            # The first due times (at creation, or the first entry) are set; later, recalculated.
+            label = _("Deadlines recalculated") if deadlines_seen else label
+        data = entry.data or {}
+        if entry.action == DEADLINES or any(data.get(k) for k in ("take", "reply", "close")):
+            deadlines_seen = True
+        events.append(Event(entry.timestamp, entry.action, label, _actor(entry, names), details))
     return events
