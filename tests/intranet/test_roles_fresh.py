@@ -1,15 +1,19 @@
 """A fresh install, without the demo, has working roles: the Editors group comes with the
-database (migration intranet 0007), so an editor alone publishes an auto-reply; a pool
-created in the admin comes with its operators, team leaders and the managers' oversight.
+database (migration intranet 0007, which also gives pools already there their groups), so
+an editor alone publishes an auto-reply; a pool created in the admin comes with its
+operators, team leaders and the managers' oversight.
 
 pytest-django builds this database by running the migrations on an empty one: the
 editors' migration runs before Django makes any model permission (post_migrate), which
 is the fresh install's case; ``seed_demo`` never runs here."""
 
+import importlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
@@ -83,5 +87,26 @@ def test_a_pool_created_in_the_admin_comes_with_its_roles(home: IntranetHomePage
     assert permissions.may(op, permissions.WORK, pool)
     assert not permissions.may(op, permissions.LEAD, pool)
     assert permissions.may(lead, permissions.LEAD, pool)
+    assert permissions.may(boss, permissions.EXPORT, pool)
+    assert not permissions.may(boss, permissions.WORK, pool)
+
+
+def test_pools_there_before_the_roles_migration_get_their_roles_from_it(
+    make_pool: Callable[..., PoolPage],
+) -> None:
+    # A pool made without its groups, as on an install that never ran seed_demo.
+    pool = PoolPage.objects.get(pk=make_pool("Reclami", "REC").pk)
+    Group.objects.filter(name__startswith="Reclami ").delete()
+    roles = importlib.import_module("intranet.migrations.0007_roles_groups")
+    roles.pool_roles_create(django_apps, None)
+    roles.pool_roles_create(django_apps, None)  # twice: nothing doubles
+    op, lead, boss = (User.objects.create_user(n) for n in ("op", "lead", "boss"))
+    op.groups.add(Group.objects.get(name="Reclami operators"))
+    lead.groups.add(Group.objects.get(name="Reclami team leaders"))
+    boss.groups.add(Group.objects.get(name="Managers"))
+    assert permissions.may(op, permissions.WORK, pool)
+    assert not permissions.may(op, permissions.LEAD, pool)
+    assert permissions.may(lead, permissions.LEAD, pool)
+    assert permissions.may(lead, permissions.REGISTER, pool)
     assert permissions.may(boss, permissions.EXPORT, pool)
     assert not permissions.may(boss, permissions.WORK, pool)
