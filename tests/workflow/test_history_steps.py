@@ -208,6 +208,8 @@ def test_the_dossier_carries_approvals_consultations_and_colleagues(
         False,
         1,
     )
+    # One colleague answered: the case no longer waits for colleagues.
+    assert record["case"]["waiting_for_colleagues_since"] is None
     (question,) = record["colleague_questions"]
     assert {a["colleague"]: a["text"] for a in question["answers"]} == {
         "mate": "",

@@ -33,6 +33,8 @@ def _case_facts(case: CasePage) -> dict[str, Any]:
     facts["resolution_type"] = case.resolution_type.name if case.resolution_type else None
     facts["resolution_text"] = case.resolution_text
     facts["answers"] = case.answers
+    facts["worked_at"] = _iso(case.worked_at)
+    facts["waiting_for_colleagues_since"] = _iso(case.colleagues_asked_at)
     for name in ("received_at", "taken_at", "first_reply_at", "closed_at", "take_due_at"):
         facts[name] = _iso(getattr(case, name))
     facts["reply_due_at"], facts["due_at"] = _iso(case.reply_due_at), _iso(case.due_at)
