@@ -20,6 +20,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from correspondence.models import ServiceLevelPolicy, WorkingCalendar
 from intranet.models import Absence
+from workflow.approval import reply_edit_record
 from workflow.models import EscalationRule, PendingReply
 from workflow.tasks import policy_cases_recompute_task
 
@@ -120,6 +121,13 @@ def decided_reply_edit_refuse(request: HttpRequest, instance: Any) -> HttpRespon
         _("This reply has been decided: it is part of the case's record and cannot change."),
     )
     return redirect(reverse(instance.snippet_viewset.get_url_name("history"), args=[instance.pk]))
+
+
+@hooks.register("after_edit_snippet")
+def reply_edit_on_timeline(request: HttpRequest, instance: Any) -> None:
+    """A leader's edit of a waiting reply in the admin shows on the case, as in the intranet."""
+    if isinstance(instance, PendingReply):
+        reply_edit_record(pending_id=instance.pk, user=request.user)
 
 
 class PendingReplyViewSet(SnippetViewSet):

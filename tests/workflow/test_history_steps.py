@@ -14,6 +14,7 @@ from email.utils import format_datetime
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from correspondence.intake.ingest import message_ingest
@@ -223,3 +224,25 @@ def test_the_dossier_carries_approvals_consultations_and_colleagues(
         "correspondence.case.colleague_answer",
         "correspondence.case.hand_over",
     } <= actions
+
+
+def test_an_edit_of_a_waiting_reply_in_the_admin_is_on_the_timeline(
+    sinistri: PoolPage,
+    folder_mailbox: Mailbox,
+    people: dict[str, User],
+    make_case: Callable[..., CasePage],
+) -> None:
+    case = make_case(sinistri, customer_email="cliente@example.it", mailbox_id=folder_mailbox.pk)
+    lifecycle.case_take(case_id=case.pk, user=people["junior"])
+    reply = Reply(to=["cliente@example.it"], cc=[], text="Bozza da rivedere.")
+    pending = approval.reply_hand_in(case_id=case.pk, user=people["junior"], reply=reply)
+    root = _named(User.objects.create_superuser("root", password="pw"), "Rita", "Radice")
+    admin = Client()
+    admin.force_login(root)
+    url = reverse("wagtailsnippets_workflow_pendingreply:edit", args=[pending.pk])
+    form = {"to": "cliente@example.it", "cc": "", "text": "Testo rivisto in admin."}
+    assert admin.post(url, form).status_code == 302
+    admin.post(url, form)  # saved again unchanged: no second entry
+    (edited,) = [e for e in case_history(case=case) if e.action.endswith(".reply_edited")]
+    assert edited.actor == "Rita Radice"
+    assert any(line.endswith("Testo rivisto in admin.") for line in edited.details)
