@@ -1,16 +1,19 @@
 """Consulting colleagues inside the intranet: up to five, of any pool, presence shown; the
 question is on the case, they answer there, and no e-mail leaves."""
 
+import importlib
 import re
 from collections.abc import Callable
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from django.test import Client
 
 from correspondence.errors import CaseActionInvalid
 from correspondence.models import CasePage, OutgoingMail, PoolPage
 from workflow import colleagues, lifecycle
+from workflow.models import ColleagueQuestion
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +124,23 @@ def test_a_case_waiting_for_colleagues_is_marked_filtered_counted_and_on_their_d
     assert _listed(operator, f"{sinistri.url}?colleagues=yes", asking, quiet) == set()
     board = leader.get("/board/figures/").content.decode()
     assert 'data-figure="colleagues"><span class="count">0<' in board
+
+
+def test_the_migration_marks_cases_whose_questions_nobody_answered_yet(
+    sinistri: PoolPage, make_operator: Callable[..., User], make_case: Callable[..., CasePage]
+) -> None:
+    ola, paolo = make_operator("ola", sinistri), make_operator("paolo", sinistri)
+    waiting, answered = make_case(sinistri), make_case(sinistri)
+    for case in (waiting, answered):
+        lifecycle.case_take(case_id=case.pk, user=ola)
+        colleagues.colleagues_consult(
+            case_id=case.pk, user=ola, colleague_ids=[paolo.pk], question="Chi se ne occupa?"
+        )
+    mine = colleagues.colleague_questions_open(user=paolo).get(question__case=answered)
+    colleagues.colleague_answer_give(answer_id=mine.pk, user=paolo, text="Io.")
+    CasePage.objects.update(colleagues_asked_at=None)  # as before the column existed
+    migration = importlib.import_module("correspondence.migrations.0021_case_colleagues_asked")
+    migration.mark_waiting_cases(django_apps, None)
+    asked_at = ColleagueQuestion.objects.get(case=waiting).asked_at
+    assert CasePage.objects.get(pk=waiting.pk).colleagues_asked_at == asked_at
+    assert CasePage.objects.get(pk=answered.pk).colleagues_asked_at is None
