@@ -6,16 +6,17 @@ A colleague who does not see the case's pool is invited to that one case as a gu
 
 While one of its questions has no answer from any colleague, the case carries a mark,
 ``CasePage.colleagues_asked_at`` (waiting since), shown and filtered in the lists and
-counted on the board; the asked colleagues find the questions in "Waiting for me". It is
-a mark and not a lifecycle state because nothing about the case's work stops: the
-operator keeps the case and may answer the customer, consult a department, send a reply
-for approval or close it while colleagues think, and the case's clock runs on (a
-department's consultation, by contrast, hands the question outside and may stop the
-clock). A state would have to be left for each of those actions, and a case awaiting
+counted on the board; the asked colleagues find the questions on "My work" and "Waiting
+for me". It is a mark and not a lifecycle state because nothing about the case's work
+stops: the operator keeps the case and may answer the customer, consult a department,
+send a reply for approval or close it while colleagues think, and the case's clock runs
+on (a department's consultation, by contrast, hands the question outside and may stop
+the clock). A state would have to be left for each of those actions, and a case awaiting
 approval or a department could not also be waiting for colleagues.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -132,7 +133,7 @@ def colleague_answer_give(*, answer_id: int, user: Any, text: str) -> ColleagueA
     return answer
 
 
-def _waiting_since(case_id: int) -> Any:
+def _waiting_since(case_id: int) -> datetime | None:
     """When the oldest of the case's questions no colleague has answered was asked; None
     when every question has at least one answer."""
     unanswered = ColleagueQuestion.objects.filter(case_id=case_id).exclude(
