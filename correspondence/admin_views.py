@@ -5,14 +5,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from correspondence.intake.ingest import IngestResult
 from correspondence.intake.probe import mailbox_connection_test
 from correspondence.intake.quarantine import quarantine_dismiss, quarantine_retry
-from correspondence.models import Mailbox, Message, PecTrustedCertificate, QuarantinedMessage
-from correspondence.services.pec_trust import pec_trust_import
+from correspondence.models import (
+    Mailbox,
+    Message,
+    PecRevocationList,
+    PecTrustedCertificate,
+    QuarantinedMessage,
+)
+from correspondence.services.pec_trust import pec_crl_import, pec_trust_import
 from correspondence.views import DOWNLOAD_POLICY
 
 QUARANTINE_PERMISSION = "correspondence.change_quarantinedmessage"
@@ -70,25 +77,45 @@ PEC_TRUST_PERMISSION = "correspondence.add_pectrustedcertificate"
 
 
 def pec_trust_import_view(request: HttpRequest) -> HttpResponse:
-    """Lists the PEC trust list and imports a file into it (a PEM bundle or AgID's XML)."""
+    """Lists the PEC trust list and its CRLs; imports a trust list file (a PEM bundle or
+    AgID's XML) or a provider's CRL (PEM or DER, verified against the trust list)."""
     if not request.user.has_perm(PEC_TRUST_PERMISSION):
         raise PermissionDenied
-    upload = request.FILES.get("trust_list") if request.method == "POST" else None
-    if upload is not None:
-        try:
-            added = pec_trust_import(data=upload.read(), source=upload.name or "")
-        except ValueError as error:
-            messages.error(request, _("The file was not imported: %(error)s") % {"error": error})
-        else:
-            messages.success(
-                request, _("%(count)d new certificates added to the trust list.") % {"count": added}
-            )
+    if request.method == "POST":
+        _pec_trust_upload(request)
         return redirect("correspondence_pec_trust")
+    now = timezone.now()
     return TemplateResponse(
         request,
         "correspondence/admin/pec_trust.html",
-        {"certificates": PecTrustedCertificate.objects.all()},
+        {
+            "certificates": PecTrustedCertificate.objects.all(),
+            "crls": [
+                (crl, crl.next_update is not None and crl.next_update < now)
+                for crl in PecRevocationList.objects.defer("der")
+            ],
+        },
     )
+
+
+def _pec_trust_upload(request: HttpRequest) -> None:
+    upload, crl = request.FILES.get("trust_list"), request.FILES.get("crl")
+    try:
+        if upload is not None:
+            added = pec_trust_import(data=upload.read(), source=upload.name or "")
+            message = _("%(count)d new certificates added to the trust list.") % {"count": added}
+        elif crl is not None:
+            row = pec_crl_import(data=crl.read(), source=crl.name or "")
+            message = _("CRL of %(issuer)s imported: %(count)d revoked certificates.") % {
+                "issuer": row.issuer,
+                "count": row.revoked_count,
+            }
+        else:
+            raise ValueError(_("no file was sent"))
+    except ValueError as error:
+        messages.error(request, _("The file was not imported: %(error)s") % {"error": error})
+    else:
+        messages.success(request, message)
 
 
 def unmatched_receipts_view(request: HttpRequest) -> HttpResponse:

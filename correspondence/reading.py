@@ -6,7 +6,7 @@ predate some of them), and with the reader's choice about remote images.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import nh3
@@ -80,6 +80,26 @@ def style_clean(style: str) -> str:
     return "; ".join(kept)
 
 
+def html_clean(html: str, *, attribute_filter: Callable[[str, str, str], str | None]) -> str:
+    """``html`` through nh3 (Ammonia) with the rules every body gets, when it arrives
+    (``intake.decoding.sanitise_html``) and when it is shown (``html_for_reading``): no
+    script, style sheet or comment, http(s)/mailto/tel/cid URLs only, the safe style
+    properties only; ``attribute_filter`` decides each attribute's value (None drops it).
+    """
+    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+    attributes["*"] = {"style", "dir", "lang", "title"}
+    return nh3.clean(
+        html,
+        attributes=attributes,
+        attribute_filter=attribute_filter,
+        url_schemes={"http", "https", "mailto", "tel", "cid"},
+        clean_content_tags={"script", "style", "title", "head"},
+        filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
+
+
 def html_for_reading(html: str, *, cid_urls: Mapping[str, str], remote: bool) -> Reading:
     """The sanitised HTML of a message as a reader sees it.
 
@@ -106,16 +126,5 @@ def html_for_reading(html: str, *, cid_urls: Mapping[str, str], remote: bool) ->
             return value if lowered.startswith(_LINK_SCHEMES) else None
         return value
 
-    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-    attributes["*"] = {"style", "dir", "lang", "title"}
-    cleaned = nh3.clean(
-        html,
-        attributes=attributes,
-        attribute_filter=keep,
-        url_schemes={"http", "https", "mailto", "tel", "cid"},
-        clean_content_tags={"script", "style", "title", "head"},
-        filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ).strip()
+    cleaned = html_clean(html, attribute_filter=keep)
     return Reading(html=cleaned, remote_blocked=bool(blocked))

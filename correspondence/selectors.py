@@ -32,7 +32,7 @@ from correspondence.permissions import (
     pools_for,
     substituted_by,
 )
-from correspondence.services.pec_trust import pec_certification, pec_trust_anchors
+from correspondence.services.pec_trust import pec_certification, pec_trust_list
 from correspondence.services.search import words_filter
 from workflow.numbering import case_number_parse
 
@@ -281,12 +281,14 @@ def case_timeline(*, case: CasePage, events: Sequence[Any]) -> list[dict[str, An
         .select_related("author")
         .prefetch_related("attachments", "receipts")
     )
-    anchors = pec_trust_anchors() if any(m.pec for m in messages) else []
+    trust = pec_trust_list() if any(m.pec for m in messages) else None
     timeline: list[dict[str, Any]] = [
         {
             "at": m.date,
             "message": m,
-            "certification": pec_certification(pec=m.pec, anchors=anchors) if m.pec else None,
+            "certification": pec_certification(pec=m.pec, trust=trust, arrived_at=m.date)
+            if m.pec and trust is not None
+            else None,
         }
         for m in messages
     ]

@@ -65,6 +65,9 @@ _SUPERSETS = {
     "csiso2022jp": "iso2022_jp_ext",
     "iso2022-jp": "iso2022_jp_ext",
     "iso-8859-8-i": "iso8859_8",
+    "iso-8859-8-e": "iso8859_8",
+    "csiso88598e": "iso8859_8",
+    "csiso88598i": "iso8859_8",
     "x-mac-roman": "mac_roman",
     "unicode-1-1-utf-7": "utf_7",
     "unicode-1-1-utf-8": "utf-8",
@@ -243,3 +246,49 @@ def surrogate_text(value: str) -> str:
         return value
     raw = value.encode("utf-8", errors="surrogateescape")
     return guess_decode(raw)
+
+
+# An RFC 2047 word in raw bytes: its 8-bit bytes belong to the word's own charset.
+_ENCODED_WORD_BYTES_RE = re.compile(rb"=\?[^?\s]+\?[QqBb]\?[^?]*?\?=")
+_DECLARED_CHARSET_RE = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_.:+-]+)", re.IGNORECASE)
+_HEADER_END_RE = re.compile(rb"(?:\A|\r?\n)\r?\n")
+
+
+def header_block_as_utf8(raw: bytes) -> tuple[bytes, str]:
+    """``raw`` with the raw 8-bit bytes of its header block re-encoded as UTF-8.
+
+    Mailers that write unencoded names and subjects write them in the charset of
+    their body, and a header alone (a short name) is too little for a detector.
+    So the 8-bit text of all the headers outside encoded words is decoded at once,
+    in the first charset the message declares, when it is not UTF-8 and the bytes
+    fit that charset; otherwise nothing changes and each header is read on its own.
+    Returns the bytes and a defect description ("" when nothing was re-encoded).
+    """
+    end = _HEADER_END_RE.search(raw)
+    head, rest = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
+    if head.isascii():
+        return raw, ""
+    pieces = _ENCODED_WORD_BYTES_RE.split(head)
+    gaps = [piece for piece in pieces if not piece.isascii()]
+    joined = b"\x00".join(gaps)
+    if joined.count(b"\x00") != len(gaps) - 1:
+        return raw, ""  # a NUL inside: no safe separator, the headers stay as they are
+    try:
+        joined.decode("utf-8")
+        return raw, ""
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_CHARSET_RE.search(raw)
+    if declared is None:
+        return raw, ""  # each header is then read on its own, by detection
+    text, defect = decode_bytes(joined, declared.group(1).decode("ascii"))
+    if defect:
+        return raw, ""  # the declaration does not fit the headers either
+    decoded = iter(text.split("\x00"))
+    words = _ENCODED_WORD_BYTES_RE.findall(head)
+    out = b""
+    for index, piece in enumerate(pieces):
+        out += next(decoded).encode("utf-8") if not piece.isascii() else piece
+        if index < len(words):
+            out += words[index]
+    return out + rest, "raw 8-bit header text read in the charset the message declares"

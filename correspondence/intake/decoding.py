@@ -14,15 +14,13 @@ import quopri
 import re
 from html.parser import HTMLParser
 
-import nh3
-
 from correspondence.intake.charsets import (
     decode_bytes,
     guess_decode,
     normalise_charset,
     surrogate_text,
 )
-from correspondence.reading import style_clean
+from correspondence.reading import html_clean, style_clean
 
 __all__ = [
     "decode_bytes",
@@ -35,6 +33,7 @@ __all__ = [
     "normalise_space",
     "sanitise_html",
     "surrogate_text",
+    "unflow",
 ]
 
 # An RFC 2047 word, read tolerantly: any charset token (RFC 2231 language
@@ -107,26 +106,32 @@ def normalise_space(value: str) -> str:
     return _WHITESPACE_RE.sub(" ", value).strip()
 
 
-# --- HTML -------------------------------------------------------------------
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """The paragraphs of a ``format=flowed`` text/plain part (RFC 3676).
 
-_SAFE_STYLE_PROPERTIES = frozenset(
-    {
-        "color",
-        "background-color",
-        "font-family",
-        "font-size",
-        "font-style",
-        "font-weight",
-        "text-align",
-        "text-decoration",
-        "margin",
-        "padding",
-        "border",
-        "width",
-        "height",
-        "vertical-align",
-    }
-)
+    A line ending in a space continues on the next line of the same quote
+    depth; ``delsp=yes`` drops that space (it was added to break a word). The
+    stuffed space after the quote marks goes, and the signature separator
+    ``-- `` is never joined.
+    """
+    lines: list[str] = []
+    joining, lines_depth = False, 0
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:].removeprefix(" ")
+        flowed = content.endswith(" ") and content != "-- "
+        if flowed and delsp:
+            content = content[:-1]
+        if joining and depth == lines_depth:
+            lines[-1] += content
+        else:
+            lines.append(">" * depth + (" " if depth and content else "") + content)
+            lines_depth = depth
+        joining = flowed
+    return "\n".join(lines)
+
+
+# --- HTML -------------------------------------------------------------------
 
 
 def sanitise_html(html: str) -> str:
@@ -142,18 +147,7 @@ def sanitise_html(html: str) -> str:
     def keep(element: str, attribute: str, value: str) -> str | None:
         return (style_clean(value) or None) if attribute == "style" else value
 
-    attributes = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-    attributes["*"] = {"style", "dir", "lang", "title"}
-    return nh3.clean(
-        html,
-        attributes=attributes,
-        url_schemes={"http", "https", "mailto", "tel", "cid"},
-        clean_content_tags={"script", "style", "title", "head"},
-        filter_style_properties=set(_SAFE_STYLE_PROPERTIES),
-        attribute_filter=keep,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ).strip()
+    return html_clean(html, attribute_filter=keep)
 
 
 _BLOCK_TAGS = frozenset(

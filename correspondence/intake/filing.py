@@ -14,7 +14,7 @@ rules and the acknowledgements. A batch of one is the single-message pipeline.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -25,6 +25,7 @@ from correspondence.intake.records import MessageEntry, messages_record, quarant
 from correspondence.intake.smime import VALID, signer_trusted
 from correspondence.intake.storage import db_text
 from correspondence.intake.threads import case_numbers_in, thread_keys
+from correspondence.intake.trust import TrustList, signature_checked
 from correspondence.intake.understand import Understood
 from correspondence.models import (
     CasePage,
@@ -37,7 +38,7 @@ from correspondence.models import (
 from correspondence.outbox.services import auto_replies_queue
 from correspondence.services.batch import cases_create_batch
 from correspondence.services.cases import NewCase
-from correspondence.services.pec_trust import pec_trust_anchors
+from correspondence.services.pec_trust import pec_trust_list
 from workflow.intake import cases_filed
 
 RECEIVED_KINDS = (Message.Kind.INBOUND, Message.Kind.RECEIPT)
@@ -108,7 +109,7 @@ class _Known:
     outgoing: list[Message]
     pools: list[PoolPage]
     copies: dict[str, CasePage]  # Message-ID → case, for messages other mailboxes received
-    anchors: list[x509.Certificate]  # the PEC trust list, loaded when the batch has PEC
+    trust: TrustList  # the PEC trust list and CRLs, loaded when the batch has PEC
     filings: list[_Filing] = field(default_factory=list)
 
 
@@ -199,7 +200,7 @@ def _known_load(mailbox: Mailbox, batch: Sequence[Parsed]) -> _Known:
         else [],
         pools=list(PoolPage.objects.exclude(addresses="")),
         copies=_copies_load(mailbox, ids),
-        anchors=pec_trust_anchors() if any(u.pec is not None for u in understood) else [],
+        trust=pec_trust_list() if any(u.pec is not None for u in understood) else TrustList(),
     )
 
 
@@ -252,7 +253,7 @@ def _decide(mailbox: Mailbox, item: Parsed, known: _Known) -> IngestResult | _Fi
             uid=incoming.uid,
         )
         return IngestResult("quarantined", reason=item.problem)
-    understood = item.understood
+    understood = _signature_checked(item.understood, incoming, known.trust)
     message_id = understood.message.message_id
     if message_id in known.message_ids:
         return IngestResult("ignored", understood=understood, reason="already received")
@@ -273,13 +274,13 @@ def _copy_of(item: Parsed, understood: Understood, known: _Known) -> _Filing | N
     case = known.copies.get(understood.message.message_id)
     if case is None:
         return None
-    arrived_at = _arrival(understood, item.incoming, known.anchors)
+    arrived_at = _arrival(understood, item.incoming, known.trust.anchors)
     reason = "already received by another mailbox"
     return _Filing(item, understood, "copy", arrived_at, Message.Kind.COPY, case, reason=reason)
 
 
 def _filing_for(mailbox: Mailbox, item: Parsed, understood: Understood, known: _Known) -> _Filing:
-    arrived_at = _arrival(understood, item.incoming, known.anchors)
+    arrived_at = _arrival(understood, item.incoming, known.trust.anchors)
     receipt_of = _certified_ids(understood)
     if receipt_of is not None:
         outgoing = next((m for m in known.outgoing if m.message_id in receipt_of), None)
@@ -368,6 +369,19 @@ def _new_case(mailbox: Mailbox, understood: Understood, arrived_at: datetime) ->
         mailbox_id=mailbox.pk,
         language=language_guess(f"{understood.message.subject}\n{understood.message.text}") or "",
     )
+
+
+def _signature_checked(
+    understood: Understood, incoming: IncomingMessage, trust: TrustList
+) -> Understood:
+    """A PEC signature's verdict with its certificate checked (trust list, validity,
+    CRLs) at the certified time, else when the message arrived."""
+    pec, check = understood.pec, understood.signature
+    if pec is None or check is None:
+        return understood
+    now = timezone.now()
+    at = pec.info.certified_at or incoming.fetched_at or understood.arrived_at or now
+    return replace(understood, signature=signature_checked(check, at=at, trust=trust, now=now))
 
 
 def _arrival(

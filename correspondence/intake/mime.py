@@ -121,13 +121,14 @@ def attachment(part: Message, index: int) -> ParsedAttachment:
 
 
 def attached_message(part: Message, index: int) -> ParsedAttachment:
-    """A forwarded message/rfc822 part, kept whole as ``<subject>.eml``."""
+    """A forwarded message/rfc822 part, kept whole under the name its sender gave it,
+    else as ``<subject>.eml``."""
     inner = next(children(part), None)
     content = message_bytes(inner) if inner is not None else payload_bytes(part)
     subject = ""
     if inner is not None:
         subject = normalise_space(decode_words(next(iter(raw_values(inner, "subject")), "")))
-    stem = safe_filename(subject) or part_filename(part).removesuffix(".eml")
+    stem = part_filename(part).removesuffix(".eml") or safe_filename(subject)
     return ParsedAttachment(
         filename=f"{stem or f'message-{index + 1}'}.eml",
         content_type="message/rfc822",

@@ -22,6 +22,7 @@ from html import escape
 
 from correspondence.intake.addresses import Address as Address
 from correspondence.intake.addresses import mailboxes
+from correspondence.intake.charsets import header_block_as_utf8
 from correspondence.intake.decoding import (
     decode_bytes,
     decode_words,
@@ -30,6 +31,7 @@ from correspondence.intake.decoding import (
     is_stub,
     normalise_space,
     sanitise_html,
+    unflow,
 )
 from correspondence.intake.mime import (
     TNEF_TYPES,
@@ -99,6 +101,22 @@ class _Body:
     htmls: list[str] = field(default_factory=list)
     attachments: list[ParsedAttachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    in_alternative: bool = False  # inside a multipart/alternative: HTML is only shown
+    from_html: set[int] = field(default_factory=set)  # texts that are an HTML part's text
+
+    def text(self) -> str:
+        """The text parts in order; an HTML part's text only where it adds to the plain text
+        (mailers that send the same content as sibling plain and HTML parts)."""
+        plain = normalise_space(" ".join(self._plain()))
+        pieces = [
+            text
+            for index, text in enumerate(self.texts)
+            if index not in self.from_html or normalise_space(text) not in plain
+        ]
+        return "\n\n".join(t.strip("\n") for t in pieces if t.strip())
+
+    def _plain(self) -> list[str]:
+        return [t for index, t in enumerate(self.texts) if index not in self.from_html]
 
 
 _HEADER_LINE_RE = re.compile(rb"^[!-9;-~]+[ \t]*:")
@@ -118,26 +136,30 @@ def parse_message(raw: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedMess
         raise MessageTooLarge(f"message of {len(raw)} bytes exceeds {max_size}")
     size = len(raw)
     raw, skipped = _header_block_repaired(raw)
+    raw, transcoded = header_block_as_utf8(raw)
     # compat32 leaves headers as the strings received: we decode them ourselves, and
     # policy.default's header objects cost most of the parsing time (and crash on some
     # hostile headers).
     try:
         message = BytesParser(policy=email.policy.compat32).parsebytes(raw)
-        return _build(message, size, [f"not a header, skipped: {line!r}" for line in skipped])
+        return _build(message, size, skipped + ([transcoded] if transcoded else []))
     except RecursionError:
         # The standard library's parser and generator recurse once per nested part.
         raise UnparseableMessage("MIME parts nested too deeply to read") from None
 
 
-def _header_block_repaired(raw: bytes) -> tuple[bytes, list[bytes]]:
-    """``raw`` without the lines of its header block that are not headers, and those lines.
+def _header_block_repaired(raw: bytes) -> tuple[bytes, list[str]]:
+    """``raw`` without the lines of its header block that are not headers, and the repairs.
 
     An mbox ``From `` line, a line a forwarding tool put first, a corrupted header
     would otherwise end the header block (RFC 5322 section 2.1) and leave From,
     To and Subject in the body. A line is dropped only when real headers follow
-    it before the blank line; raises :class:`UnparseableMessage` when no header
-    line starts the message within its first lines.
+    it before the blank line. A message that opens with a blank line and no
+    header after it has an empty header block (RFC 5322 allows it): its body is
+    kept. Raises :class:`UnparseableMessage` when no header line starts the
+    message within its first lines.
     """
+    opened_blank = raw[:1] in (b"\r", b"\n")
     raw = raw.lstrip(b"\r\n")
     lines = raw.split(b"\n", _HEADER_SCAN_LINES)
     kept: list[bytes] = []
@@ -151,12 +173,14 @@ def _header_block_repaired(raw: bytes) -> tuple[bytes, list[bytes]]:
             skipped.append(line.rstrip(b"\r"))
         else:
             break
+    if not kept and opened_blank and raw:
+        return b"\n" + raw, ["no header: the message is a body only"]
     if not kept:
         raise UnparseableMessage("no header block")
     if not skipped:
         return raw, []
     rest = lines[len(kept) + len(skipped) :]
-    return b"\n".join(kept + rest), skipped
+    return b"\n".join(kept + rest), [f"not a header, skipped: {line!r}" for line in skipped]
 
 
 def _build(message: Message, size: int, repairs: list[str]) -> ParsedMessage:
@@ -164,7 +188,7 @@ def _build(message: Message, size: int, repairs: list[str]) -> ParsedMessage:
     body = _Body()
     _walk(message, body)
     html = _html_shown("\n".join(body.htmls), body) if body.htmls else ""
-    text = "\n\n".join(t.strip("\n") for t in body.texts if t.strip())
+    text = body.text()
     if not text and html:
         text = html_to_text(html)
     attachments = [mark_inline(a, html) for a in body.attachments]
@@ -265,7 +289,13 @@ def _walk(part: Message, body: _Body, depth: int = 0) -> None:
             _walk(child, body, depth + 1)
     elif _is_body_text(part, ctype):
         text = _decoded_text(part, body)
-        (body.htmls if ctype == "text/html" else body.texts).append(text)
+        if ctype == "text/html":
+            body.htmls.append(text)
+            if not body.in_alternative:  # an HTML part beside other parts: its text counts
+                body.from_html.add(len(body.texts))
+                body.texts.append(html_to_text(text))
+        else:
+            body.texts.append(text)
     elif ctype in TNEF_TYPES or part_filename(part).lower() == "winmail.dat":
         body.attachments.extend(tnef_attachments(part, body.defects))
     else:
@@ -274,7 +304,7 @@ def _walk(part: Message, body: _Body, depth: int = 0) -> None:
 
 def _walk_alternative(part: Message, body: _Body, depth: int) -> None:
     """A multipart/alternative: the plain text, unless it is a stub of the HTML's text."""
-    inner = _Body()
+    inner = _Body(in_alternative=True)
     for child in children(part):
         _walk(child, inner, depth + 1)
     body.htmls += inner.htmls
@@ -299,4 +329,12 @@ def _decoded_text(part: Message, body: _Body) -> str:
     text, defect = decode_bytes(payload_bytes(part), part.get_content_charset())
     if defect:
         body.defects.append(f"{part.get_content_type()}: {defect}")
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    if part.get_content_type() == "text/plain" and _param(part, "format") == "flowed":
+        return unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text
+
+
+def _param(part: Message, name: str) -> str:
+    value = part.get_param(name)
+    return value.strip().lower() if isinstance(value, str) else ""

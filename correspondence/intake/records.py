@@ -163,6 +163,7 @@ def _pec_data(understood: Understood) -> dict[str, Any] | None:
         "signature": check.status if check else "absent",
         "signer": check.signer if check else None,
         "signature_reason": check.reason if check else "",
+        "signature_cms": (check.cms or check.status) if check else "absent",
         "signer_certificate": check.certificate_pem if check else None,
         "kind": info.kind.value,
         "identificativo": info.identificativo,

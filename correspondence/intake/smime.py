@@ -13,8 +13,9 @@ loads certificates but has no CMS verification API). A verdict is:
 - ``invalid``: a signature is there but any of that fails, or cannot be read;
 - ``absent``: no signature at all.
 
-Whether the signer is a certified provider is a separate question (the trust
-list, see ``signer_trusted``): a valid signature by anyone proves nothing.
+Whether the signer's certificate counts is a separate question (the trust list,
+validity at the certified time, revocation: see ``trust``): a valid signature by
+anyone proves nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class SignatureCheck:
     signer: str | None = None  # the certificate's subject (RFC 4514), when known
     certificate_pem: str | None = None
     reason: str = ""
+    # Set by ``trust.signature_checked``: the verdict on the signature alone, what
+    # makes its certificate not count (expired, not yet valid, revoked, untrusted
+    # chain), and how revocation was checked.
+    cms: str = ""
+    problem: str = ""
+    revocation: str = ""
 
 
 class _Malformed(ValueError):

@@ -20,7 +20,7 @@ from correspondence.models.mail_texts import MailText
 from correspondence.models.mailboxes import Mailbox, QuarantinedMessage
 from correspondence.models.messages import Attachment, Message
 from correspondence.models.outbox import OutgoingMail
-from correspondence.models.pec import PecTrustedCertificate
+from correspondence.models.pec import PecRevocationList, PecTrustedCertificate
 from correspondence.models.reference import Category, Department, Question, ResolutionType
 from correspondence.models.texts import QuickReply, ReplyDraft
 from correspondence.models.tree import MonthPage, PoolMembership, PoolPage, YearPage
@@ -42,6 +42,7 @@ __all__ = [
     "Message",
     "MonthPage",
     "OutgoingMail",
+    "PecRevocationList",
     "PecTrustedCertificate",
     "PoolMembership",
     "PoolPage",

@@ -22,3 +22,25 @@ class PecTrustedCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PecRevocationList(models.Model):
+    """A certificate revocation list an administrator imported for a trusted provider
+    (there is no network to fetch it): its signature was verified against the
+    trust list at import; the newest one per issuer is kept."""
+
+    issuer = models.CharField(_("issuer"), max_length=1000, unique=True)
+    der = models.BinaryField(_("CRL (DER)"))
+    last_update = models.DateTimeField(_("issued at"))
+    next_update = models.DateTimeField(_("next update"), null=True, blank=True)
+    revoked_count = models.PositiveIntegerField(_("revoked certificates"), default=0)
+    source = models.CharField(_("imported from"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("PEC certificate revocation list")
+        verbose_name_plural = _("PEC certificate revocation lists")
+        ordering = ["issuer"]
+
+    def __str__(self) -> str:
+        return self.issuer

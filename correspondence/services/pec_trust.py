@@ -1,20 +1,39 @@
-"""The PEC trust list: importing providers' certificates, and what a PEC message proves.
+"""The PEC trust list: providers' certificates and their CRLs, and what a PEC message proves.
 
 A PEC message is *certified* only when its provider's S/MIME signature is valid
-(checked at intake, kept in ``Message.pec``) and the signer is on the trust list
-an administrator imported (AgID's list of certified providers, or a PEM bundle).
+(checked at intake, kept in ``Message.pec``), the signer is on the trust list an
+administrator imported (AgID's list of certified providers, or a PEM bundle),
+and the signer's certificate was valid and not revoked at the certified time
+(``correspondence.intake.trust``; CRLs are imported as files, there is no network).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from correspondence.intake.smime import VALID, certificates_in, signer_trusted
-from correspondence.models import PecTrustedCertificate
+from correspondence.intake.smime import ABSENT, VALID, certificates_in
+from correspondence.intake.trust import (
+    EXPIRED,
+    NO_CRL,
+    NOT_YET_VALID,
+    REVOKED,
+    STALE_CRL,
+    UNTRUSTED,
+    TrustList,
+    certificate_verdict,
+    crl_loaded,
+    crl_verified,
+)
+from correspondence.models import PecRevocationList, PecTrustedCertificate
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,7 @@ class Certification:
     trusted: bool
     reason: str  # for the operator, translated
     detail: str = ""  # what the verification found, technical (English), for a tooltip
+    note: str = ""  # of a certified message: how revocation was (not) checked, translated
 
 
 def pec_trust_import(*, data: bytes, source: str) -> int:
@@ -63,18 +83,85 @@ def pec_trust_anchors() -> list[x509.Certificate]:
     ]
 
 
-def pec_certification(*, pec: dict[str, Any], anchors: list[x509.Certificate]) -> Certification:
-    """The badge of a PEC message from what intake recorded and the trust list."""
-    status = pec.get("signature") or "absent"
+def pec_trust_list() -> TrustList:
+    """The trust list's certificates and the CRLs imported for them."""
+    crls = [
+        x509.load_der_x509_crl(bytes(der))
+        for der in PecRevocationList.objects.values_list("der", flat=True)
+    ]
+    return TrustList(anchors=pec_trust_anchors(), crls=crls)
+
+
+def pec_crl_import(*, data: bytes, source: str) -> PecRevocationList:
+    """Imports a CRL file (PEM or DER) of a provider on the trust list; it replaces
+    that issuer's older CRL.
+
+    Raises ValueError, saying why, and changes nothing when the file is not a
+    CRL, its issuer is not on the trust list, its signature does not verify
+    with the issuer's certificate, or it is older than the one already kept.
+    """
+    crl = crl_loaded(data)
+    anchor = crl_verified(crl, pec_trust_anchors())
+    issuer = anchor.subject.rfc4514_string()[:1000]
+    with transaction.atomic():
+        kept = PecRevocationList.objects.select_for_update().filter(issuer=issuer).first()
+        if kept is not None and kept.last_update > crl.last_update_utc:
+            raise ValueError(_("a newer CRL of this issuer is already imported"))
+        row = kept or PecRevocationList(issuer=issuer)
+        row.der = crl.public_bytes(serialization.Encoding.DER)
+        row.last_update = crl.last_update_utc
+        row.next_update = crl.next_update_utc
+        row.revoked_count = len(crl)
+        row.source = source[:255]
+        row.save()
+    return row
+
+
+_PROBLEMS = {
+    EXPIRED: gettext_lazy("the provider's certificate had expired at the certified time"),
+    NOT_YET_VALID: gettext_lazy(
+        "the provider's certificate was not yet valid at the certified time"
+    ),
+    REVOKED: gettext_lazy("the provider's certificate was revoked at the certified time"),
+    UNTRUSTED: gettext_lazy("the signer is not on the trust list of certified providers"),
+}
+
+
+def pec_certification(
+    *, pec: dict[str, Any], trust: TrustList, arrived_at: datetime | None = None
+) -> Certification:
+    """The badge of a PEC message from what intake recorded and today's trust list and
+    CRLs: a signature is checked again, so a CRL imported later counts too."""
+    status = pec.get("signature") or ABSENT
+    cms = pec.get("signature_cms") or status
     signer = pec.get("signer") or ""
-    trusted = status == VALID and signer_trusted(pec.get("signer_certificate"), anchors)
-    if status == "absent":
-        reason = _("the provider's signature is missing")
-    elif status != VALID:
-        reason = _("the provider's signature is not valid")
-    elif not trusted:
-        reason = _("the signer is not on the trust list of certified providers")
-    else:
-        reason = ""
     detail = pec.get("signature_reason") or ""
-    return Certification(trusted, signer, trusted, reason, detail)
+    if cms == ABSENT:
+        return Certification(False, signer, False, _("the provider's signature is missing"))
+    pem = pec.get("signer_certificate")
+    if cms != VALID or not pem:
+        return Certification(
+            False, signer, False, _("the provider's signature is not valid"), detail
+        )
+    certified_at = parse_datetime(pec.get("certified_at") or "") or arrived_at or timezone.now()
+    certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    verdict = certificate_verdict(certificate, at=certified_at, trust=trust, now=timezone.now())
+    if verdict.problem:
+        return Certification(False, signer, False, str(_PROBLEMS[verdict.problem]), verdict.detail)
+    return Certification(
+        True,
+        signer,
+        True,
+        "",
+        verdict.detail,
+        _revocation_note(verdict.revocation, verdict.crl_next_update),
+    )
+
+
+def _revocation_note(revocation: str, next_update: datetime | None) -> str:
+    if revocation == NO_CRL:
+        return _("revocation not checked: no CRL imported for this provider")
+    if revocation == STALE_CRL and next_update is not None:
+        when = date_format(timezone.localtime(next_update), "SHORT_DATE_FORMAT")
+        return _("revocation checked against a CRL due for renewal on %(date)s") % {"date": when}
+    return ""

@@ -30,9 +30,16 @@ def _name(common: str) -> x509.Name:
     )
 
 
-def _certificate(common: str, issuer: Keyed | None, *, ca: bool) -> Keyed:
+def _certificate(
+    common: str,
+    issuer: Keyed | None,
+    *,
+    ca: bool,
+    valid_from: datetime = datetime(2025, 1, 1, tzinfo=UTC),
+    valid_until: datetime | None = None,
+) -> Keyed:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime(2025, 1, 1, tzinfo=UTC)
+    now = valid_from
     signer_cert, signer_key = issuer if issuer is not None else (None, key)
     builder = (
         x509.CertificateBuilder()
@@ -41,7 +48,7 @@ def _certificate(common: str, issuer: Keyed | None, *, ca: bool) -> Keyed:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=3650))
+        .not_valid_after(valid_until or now + timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     return builder.sign(signer_key, hashes.SHA256()), key
@@ -63,6 +70,56 @@ def provider_signer() -> Keyed:
 def stranger_signer() -> Keyed:
     """A self-made certificate no trust list holds (a forger's)."""
     return _certificate("Forger PEC", None, ca=False)
+
+
+@cache
+def signer_dated(valid_from: datetime, valid_until: datetime) -> Keyed:
+    """A signing certificate of the provider valid only from ``valid_from`` to ``valid_until``."""
+    return _certificate(
+        "posta-certificata@pec.example.it",
+        provider_ca(),
+        ca=False,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+@cache
+def signer_revoked() -> Keyed:
+    """A signing certificate of the provider that ``crl_pem`` can list as revoked."""
+    return _certificate("posta-certificata@pec.example.it", provider_ca(), ca=False)
+
+
+@cache
+def impostor_ca() -> Keyed:
+    """A CA with the provider CA's very name but another key: its CRLs must be refused."""
+    return _certificate("Esempio PEC CA", None, ca=True)
+
+
+def crl_pem(
+    revoked: list[tuple[x509.Certificate, datetime]],
+    *,
+    issued: datetime,
+    next_update: datetime,
+    issuer: Keyed | None = None,
+) -> bytes:
+    """A CRL of the provider's CA (or ``issuer``) listing ``revoked`` with their dates."""
+    ca_cert, ca_key = issuer or provider_ca()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(issued)
+        .next_update(next_update)
+    )
+    for certificate, when in revoked:
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(certificate.serial_number)
+            .revocation_date(when)
+            .build()
+        )
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 def ca_pem() -> bytes:

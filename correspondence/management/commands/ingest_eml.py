@@ -68,6 +68,10 @@ def intake_report(path: Path, result: IngestResult) -> dict[str, Any]:
             "msgid": pec.info.msgid,
             "signature": signature.status if signature else "absent",
             "signer": signature.signer if signature else None,
+            # why it is invalid (expired, not yet valid, revoked, untrusted chain, or
+            # the signature itself); of a valid one, a stale CRL
+            "signature_reason": signature.reason if signature else "",
+            "revocation": signature.revocation if signature else "",
         }
         if pec
         else None,

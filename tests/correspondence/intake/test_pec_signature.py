@@ -84,6 +84,7 @@ def test_a_forger_signature_is_valid_but_its_signer_is_not_trusted() -> None:
 
 @pytest.mark.django_db
 def test_ingest_eml_reports_signature_and_signer(folder_mailbox: Mailbox, tmp_path: Path) -> None:
+    pec_trust_import(data=ca_pem(), source="agid.pem")  # else the chain is untrusted
     (tmp_path / "a-signed.eml").write_bytes(envelope_signed(ENVELOPE))
     (tmp_path / "b-unsigned.eml").write_bytes(RECEIPT)
     (tmp_path / "c-forged.eml").write_bytes(_forged_daticert_in_plain_mail())
@@ -132,13 +133,14 @@ def test_the_case_says_certified_only_for_a_valid_trusted_signature(
     pages = {}
     for message in Message.objects.filter(kind=Message.Kind.INBOUND).select_related("case"):
         case = CasePage.objects.get(pk=message.case_id)
-        pages[
-            message.pec["signature"] + ("-trusted" if message.pec["signer"] == SIGNER else "")
-        ] = client.get(case.url).content.decode()
-    assert "unverified PEC" not in pages["valid-trusted"]
-    assert "certified" in pages["valid-trusted"]
-    assert "unverified PEC" in pages["valid"] and "not on the trust list" in pages["valid"]
-    assert "unverified PEC" in pages["invalid"] and "not valid" in pages["invalid"]
+        signer = {SIGNER: "provider", None: "unsigned"}.get(message.pec["signer"], "forger")
+        pages[signer] = (message.pec["signature"], client.get(case.url).content.decode())
+    assert pages["provider"][0] == "valid" and "unverified PEC" not in pages["provider"][1]
+    assert "certified" in pages["provider"][1]
+    # A forger's signature is sound, but its chain is not on the trust list: invalid.
+    assert pages["forger"][0] == "invalid" and "not on the trust list" in pages["forger"][1]
+    assert "unverified PEC" in pages["forger"][1]
+    assert pages["unsigned"][0] == "invalid" and "not valid" in pages["unsigned"][1]
 
 
 @pytest.mark.django_db

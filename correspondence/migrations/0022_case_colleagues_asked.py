@@ -25,7 +25,7 @@ def mark_waiting_cases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0020_merge_approval_oversight'),
+        ('correspondence', '0021_pec_revocation_list'),
         ('workflow', '0004_colleague_questions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
