@@ -4,8 +4,9 @@ A million cases made one by one through the services take an hour; here the Benc
 twelve month pages are made by the services and the cases are copied from one real case
 (made by ``case_create``) with ``INSERT … SELECT generate_series``: page rows with valid
 tree paths under their month, case rows, one message from the customer per case, one
-answer by the operator for most, the audit log's create entry, and consultations for a
-tenth. Every column not set here is copied from the real case, so a column another
+answer by the operator for most, the audit log's create entry, consultations (rows and
+log entries) for a tenth, and "worked" marks on one closed case in twenty. Every column
+not set here is copied from the real case, so a column another
 migration adds keeps that case's value. Histories (deterministic from the case's index):
 85% closed (due 72 h after arrival, closed 1 to 120 h after: about 40% late), 5% taken,
 the rest new; a tenth with a consultation; one in 25 reopened by its customer; a fifth
@@ -14,20 +15,22 @@ with a questionnaire answer.
 
 import itertools
 import math
+import os
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from bench import config
 from bench.ours import world
 from bench.stats import percentiles
 from correspondence import permissions
-from correspondence.models import CasePage, Category, PoolPage, Question
+from correspondence.models import CasePage, Category, Department, PoolPage, Question
 from correspondence.services.cases import NewCase, case_create, month_page_for
 from intranet.reports.metrics import report_build
 from intranet.reports.periods import period_make
@@ -38,6 +41,7 @@ FIRST = datetime(2025, 6, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
 BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 YEAR = (date(2025, 6, 1), date(2026, 5, 31))
+CONNECTIONS = 3  # production's CORRISPONDENZA_REPORT_CONNECTIONS (the bench runs on tests')
 
 
 def _columns(table: str) -> list[str]:
@@ -119,6 +123,8 @@ def _case_overrides(size: int, operators: list[int], category: int) -> dict[str,
         "due_at": f"{received} + interval '72 hours'",
         "closed_at": f"CASE WHEN {h} < 850 THEN {received} + (({h} * 37) % 120 + 1) * interval '1 hour' END",  # noqa: E501
         "had_consultation": f"{h} % 10 = 0",
+        "worked_at": f"CASE WHEN {h} < 850 AND {h} % 20 = 3 THEN {received} + (({h} * 37) % 120) * interval '1 hour' END",  # noqa: E501
+        "worked_by_id": f"CASE WHEN {h} < 850 AND {h} % 20 = 3 THEN ({ops})[n % {len(operators)} + 1] END",  # noqa: E501
         "writes_after_close": f"CASE WHEN {h} % 25 = 0 THEN 1 ELSE 0 END",
         "category_id": f"CASE WHEN {h} % 5 = 1 THEN {category} END",
         "answers": f"CASE WHEN {h} % 5 = 1 THEN jsonb_build_object('esito', CASE WHEN {h} % 3 = 0 THEN 'sì' ELSE 'no' END) ELSE '{{}}'::jsonb END",  # noqa: E501
@@ -183,6 +189,23 @@ SELECT %(ct)s, number, 'correspondence.case.consultation_answered',
     false, false, page_ptr_id, NULL::integer, NULL::uuid
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND had_consultation
 """
+CONSULTATIONS_SQL = """
+INSERT INTO workflow_consultation (case_id, department_id, question, asked_by_id, message_id,
+    sent_at, due_at, answered_at, answer_id, reminders_sent, last_reminder_at)
+SELECT page_ptr_id, %(department)s, 'Domanda', COALESCE(assignee_id, %(asker)s), '',
+    received_at + interval '1 hour', received_at + interval '25 hours',
+    received_at + CASE WHEN page_ptr_id %% 2 = 0 THEN interval '20 hours'
+                       ELSE interval '30 hours' END,
+    NULL, 0, NULL
+FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND had_consultation
+"""
+
+
+def _department() -> int:
+    department, _made = Department.objects.get_or_create(
+        name="Bench department", defaults={"emails": "dept@assicura.example.it"}
+    )
+    return department.pk
 
 
 def reports_build(*, size: int) -> dict[str, Any]:
@@ -208,8 +231,9 @@ def reports_build(*, size: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(MESSAGES_SQL)
         cursor.execute(LOG_SQL, {"ct": template.content_type_id})
+        cursor.execute(CONSULTATIONS_SQL, {"department": _department(), "asker": operators[0]})
         for table in ("wagtailcore_page", "correspondence_casepage", "correspondence_message",
-                      "wagtailcore_pagelogentry"):  # fmt: skip
+                      "wagtailcore_pagelogentry", "workflow_consultation"):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
     return {
         "made": size,
@@ -228,38 +252,95 @@ def _timed(run: Any, repeats: int) -> dict[str, Any]:
     return {k: round(v, 1) for k, v in percentiles(times).items()} | {"max": round(max(times), 1)}
 
 
+def _database_files() -> list[Path]:
+    """This database's files under PostgreSQL's data folder (the test services' own, or
+    BENCH_PG_DATA), when this process may read them."""
+    data = Path(os.environ.get("BENCH_PG_DATA", "/tmp/corrispondenza-services/postgres/data"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        (oid,) = cursor.fetchone()
+    folder = data / "base" / str(oid)
+    try:
+        return [path for path in folder.iterdir() if path.is_file()]
+    except OSError:
+        return []
+
+
+def _evict(files: list[Path]) -> None:
+    """Drops this database's pages from the OS page cache (only its own files: the other
+    databases on the server keep theirs); PostgreSQL's 128 MB of buffers may keep some."""
+    for path in files:
+        with path.open("rb") as handle:
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _cold(run: Any) -> float | None:
+    files = _database_files()
+    if not files:
+        return None
+    _evict(files)
+    started = time.perf_counter()
+    run()
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def reports_measure(*, repeats: int) -> dict[str, Any]:
-    """The year's report over every case: built alone, and as the manager's page."""
+    """The year's report over every case on one connection and on CONNECTIONS at once
+    (cold: this database's pages first dropped from the OS cache; warm: after a run), and
+    the manager's page; with the load average around each."""
     pool = world.world_build()
     manager = _manager(pool)
     period = period_make(first=YEAR[0], last=YEAR[1], zone=timezone.get_current_timezone())
     scope = report_scope(user=manager)
-    report = report_build(scope=scope, period=period)
     client = Client()
     client.force_login(manager)
     url = f"/reports/?first={YEAR[0].isoformat()}&last={YEAR[1].isoformat()}"
-    if client.get(url).status_code != 200:
-        raise RuntimeError(f"{url} did not answer 200")
-    return {
-        "cases": CasePage.objects.count(),
-        "received": report.total.counts["received"],
-        "closed": report.total.counts["closed"],
-        "report_ms": _timed(lambda: report_build(scope=scope, period=period), repeats),
-        "page_ms": _timed(lambda: client.get(url), repeats),
-    }
+    result: dict[str, Any] = {"cases": CasePage.objects.count(), "load_before": _load()}
+    for connections in (1, CONNECTIONS):
+        with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=connections):
+            suffix = "" if connections == 1 else f"_{connections}_connections"
+            result[f"report_cold_ms{suffix}"] = _cold(
+                lambda: report_build(scope=scope, period=period)
+            )
+            result[f"report_ms{suffix}"] = _timed(
+                lambda: report_build(scope=scope, period=period), repeats
+            )
+    with override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=CONNECTIONS):
+        if client.get(url).status_code != 200:
+            raise RuntimeError(f"{url} did not answer 200")
+        result["page_ms"] = _timed(lambda: client.get(url), repeats)
+        report = report_build(scope=scope, period=period)
+    result.update(
+        received=report.total.counts["received"],
+        closed=report.total.counts["closed"],
+        load_after=_load(),
+    )
+    return result
 
 
 def reports_export() -> dict[str, Any]:
-    """The year's workbook written once; the process's peak memory is added by __main__."""
+    """The year's workbook written once (its report on CONNECTIONS connections); the
+    process's peak memory is added by __main__."""
     manager = _manager(world.world_build())
     period = period_make(first=YEAR[0], last=YEAR[1], zone=timezone.get_current_timezone())
     path = config.STATE / "report-bench.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
     started = time.perf_counter()
-    with path.open("wb") as out:
+    with path.open("wb") as out, override_settings(CORRISPONDENZA_REPORT_CONNECTIONS=CONNECTIONS):
         report = report_build(scope=report_scope(user=manager), period=period)
         written = workbook_write(report=report, out=out)
     seconds = time.perf_counter() - started
     size_mb = path.stat().st_size / 2**20
     path.unlink()
-    return {"cases_listed": written, "seconds": round(seconds, 1), "file_mb": round(size_mb, 1)}
+    return {
+        "cases_listed": written,
+        "seconds": round(seconds, 1),
+        "file_mb": round(size_mb, 1),
+        "load_before": load_before,
+        "load_after": _load(),
+    }

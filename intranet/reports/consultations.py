@@ -1,47 +1,35 @@
-"""Consultations as reports see them: the one place that knows where they are recorded.
+"""Consultations as reports see them, read from the consultation model (workflow).
 
-Main has no consultation model yet (the `approval` branch is building one, with sent,
-due and answered times and an on-time flag per case). Until it lands, a consultation is
-read from the case's audit log, the source of every report (DESIGN decision 2): the
-entry that sends it and the entry that records the answer, whose data carries
-``"on_time": true|false`` as the consultation service decides it; the case's
-``had_consultation`` flag counts too. When the model lands, only these two functions change.
+``consultation_send`` records each consultation with its sent, due and answered times and
+sets the case's ``had_consultation`` flag in the same transaction; the reports read those
+two and nothing of the audit log.
 """
 
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery
-from wagtail.models import PageLogEntry
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 
-from correspondence.models import CasePage
 from intranet.reports.scope import Scope
-
-CONSULT_SENT = "correspondence.case.consult"
-CONSULT_ANSWERED = "correspondence.case.consultation_answered"
+from workflow.models import Consultation
 
 
 def consulted_q() -> Q:
     """Cases that were sent for consultation at least once (to filter cases)."""
-    sent = PageLogEntry.objects.filter(action=CONSULT_SENT).values("page_id")
-    return Q(had_consultation=True) | Q(pk__in=sent)
+    return Q(had_consultation=True)
 
 
 def consultations_answered(*, scope: Scope, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Answers recorded in [start, end) on the scope's cases, counted per pool and operator
-    of the case and on time or not: rows of pool_id, assignee_id, on_time, n."""
-    case = CasePage.objects.filter(pk=OuterRef("page_id")).order_by()
-    cases = CasePage.objects.filter(scope.cases_q()).values("pk")
+    of the case and on time (answered at or before the consultation's due time) or not:
+    rows of pool_id, assignee_id, on_time, n."""
+    on_time = ExpressionWrapper(Q(answered_at__lte=F("due_at")), output_field=BooleanField())
     return list(
-        PageLogEntry.objects.filter(
-            action=CONSULT_ANSWERED, timestamp__gte=start, timestamp__lt=end, page_id__in=cases
-        )
-        .annotate(
-            pool_id=Subquery(case.values("pool_id")[:1]),
-            assignee_id=Subquery(case.values("assignee_id")[:1]),
-            on_time=ExpressionWrapper(Q(data__on_time=True), output_field=BooleanField()),
+        Consultation.objects.filter(
+            scope.cases_q("case__"), answered_at__gte=start, answered_at__lt=end
         )
         .order_by()
-        .values("pool_id", "assignee_id", "on_time")
-        .annotate(n=Count("pk"))
+        .values(pool_id=F("case__pool_id"), assignee_id=F("case__assignee_id"))
+        .annotate(on_time=on_time, n=Count("pk"))
+        .values("pool_id", "assignee_id", "on_time", "n")
     )

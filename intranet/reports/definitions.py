@@ -83,6 +83,16 @@ DEFINITIONS: list[tuple[str, Promise, Promise]] = [
         ),
     ),
     (
+        "marked_worked",
+        _("Cases marked as worked"),
+        _(
+            "Cases an operator marked as worked (LAVORATO) in the period, by the day of "
+            "the mark, for the user who marked them, in the pool the case is in now. A case "
+            "marked again counts once, at its last mark; marking does not close a case "
+            "unless its pool says so, and then it is also counted as closed."
+        ),
+    ),
+    (
         "durations",
         _("Time to take, to first answer, to close"),
         _(

@@ -68,6 +68,7 @@ def figure_rows(report: Report) -> dict[str, Any]:
             ("received", total["received"], _("Cases received")),
             ("closed", total["closed"], _("Cases closed")),
             ("on_time_share", total["on_time_share"], _("Closed on time")),
+            ("marked_worked", total["marked_worked"], _("Cases marked as worked")),
             (
                 "wrote_back",
                 f"{total['wrote_back']} ({total['wrote_back_share']})",

@@ -1,5 +1,5 @@
 """A report of a period: every figure for the whole scope, per pool, per operator and
-over time, assembled from the grouped rows of ``queries`` (never from loaded cases).
+over time, assembled from the grouped rows ``gather`` reads (never from loaded cases).
 
 ``report_build`` is the one entry point; the page, the workbook and the command use it.
 """
@@ -10,17 +10,17 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 
 from correspondence.models import Category
 from intranet.reports import queries
-from intranet.reports.consultations import consultations_answered
-from intranet.reports.durations import durations
+from intranet.reports.gather import rows_gather
 from intranet.reports.periods import Grain, Period, bucket_of, buckets, grain_for
 from intranet.reports.scope import Scope, user_label
 
-REPORT_WORK_MEM = "128MB"
-TREND_KEYS = ("received", "messages_received", "closed", "on_time", "late", "worked")
+TREND_KEYS = (
+    "received", "messages_received", "closed", "on_time", "late", "worked", "marked_worked",
+)  # fmt: skip
 COUNTS = (
     "received",
     "messages_received",
@@ -29,6 +29,7 @@ COUNTS = (
     "consult_on_time",
     "consult_late",
     "worked",
+    "marked_worked",
 )
 
 
@@ -97,22 +98,15 @@ def _spread(report: Report, rows: list[dict[str, Any]], person: str, keys: dict[
                 bucket[key] += n
 
 
-def _counts(report: Report) -> dict[date, int]:
+def _counts(report: Report, rows: dict[str, Any]) -> dict[date, int]:
     """Adds every count; returns each day's arrivals minus last closings (the backlog's
     daily change)."""
-    scope, period = report.scope, report.period
     change: dict[date, int] = defaultdict(int)
-    received = queries.received_rows(scope, period)
-    for row in received:
+    for row in rows["received"]:
         change[row["day"]] += row["n"]
-    _spread(report, received, "assignee_id", {"n": "received"})
-    _spread(
-        report,
-        queries.messages_received_rows(scope, period),
-        "person_id",
-        {"n": "messages_received"},
-    )
-    closed = queries.closed_rows(scope, period)
+    _spread(report, rows["received"], "assignee_id", {"n": "received"})
+    _spread(report, rows["messages_received"], "person_id", {"n": "messages_received"})
+    closed = rows["closed"]
     for row in closed:
         row["closed"] = sum(row[key] for key in queries.CLOSED_COUNTS)
         change[row["day"]] -= row["closed"]
@@ -122,8 +116,9 @@ def _counts(report: Report) -> dict[date, int]:
         bucket = report.trend[bucket_of(row["day"], report.grain)]
         bucket["on_time"] += row["on_time_plain"] + row["on_time_consult"]
         bucket["late"] += row["late_plain"] + row["late_consult"]
-    _spread(report, queries.worked_rows(scope, period), "person_id", {"n": "worked"})
-    for row in consultations_answered(scope=scope, start=period.start, end=period.end):
+    _spread(report, rows["worked"], "person_id", {"n": "worked"})
+    _spread(report, rows["marked"], "person_id", {"n": "marked_worked"})
+    for row in rows["consultations"]:
         key = "consult_on_time" if row["on_time"] else "consult_late"
         person = _operator(report, row["assignee_id"])
         for figures in (report.total, report.pools.get(row["pool_id"]), person):
@@ -132,36 +127,35 @@ def _counts(report: Report) -> dict[date, int]:
     return change
 
 
-def _customers_and_times(report: Report) -> None:
-    scope, period = report.scope, report.period
-    closed = queries.closed_in(scope, period)
-    groups: list[tuple[str | None, dict[Any, Figures]]] = [
-        (None, {None: report.total}),
-        ("pool_id", report.pools),
-        ("assignee_id", report.operators),
-    ]
-    for key, targets in groups:
-        for group, row in queries.customers_rows(scope, period, key).items():
-            figures = targets.get(group) if key != "assignee_id" else _operator(report, group)
+def _target(report: Report, key: str | None, group: Any) -> Figures | None:
+    if key is None:
+        return report.total
+    if key == "pool_id":
+        return report.pools.get(group)
+    return _operator(report, group)
+
+
+def _customers_and_times(report: Report, rows: dict[str, Any]) -> None:
+    for key, (customers, times) in rows["closed_groups"].items():
+        for group, row in customers.items():
+            figures = _target(report, key, group)
             if figures is not None:
                 figures.customers, figures.wrote_back = row["customers"], row["wrote_back"]
-        for group, row in durations(closed, key).items():
-            figures = targets.get(group) if key != "assignee_id" else _operator(report, group)
+        for group, row in times.items():
+            figures = _target(report, key, group)
             if figures is not None:
                 figures.times = row
 
 
-def _backlog(report: Report, change: dict[date, int]) -> None:
-    """Open cases at each day's end: those open when the period starts, plus each day's
-    arrivals, minus each day's last closings."""
-    level = queries.open_before(report.scope, report.period.start)
+def _backlog(report: Report, change: dict[date, int], level: int) -> None:
+    """Open cases at each day's end: those open when the period starts (``level``), plus
+    each day's arrivals, minus each day's last closings."""
     for day in report.period.days():
         level += change.get(day, 0)
         report.backlog[day] = level
 
 
-def _answers(report: Report) -> None:
-    rows = queries.answers_rows(report.scope, report.period)
+def _answers(report: Report, rows: list[tuple[int, str, str, int]]) -> None:
     categories = {
         category.pk: (category.name, {q.key: q for q in category.questions.all()})
         for category in Category.objects.filter(pk__in={row[0] for row in rows}).prefetch_related(
@@ -200,14 +194,11 @@ def report_build(*, scope: Scope, period: Period, grain: Grain | None = None) ->
         backlog={},
         answers=[],
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The percentiles sort and the distinct customers hash a year's closed cases:
-            # in memory, not in temporary files (PostgreSQL's default is 4 MB).
-            cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
-        change = _counts(report)
-        _customers_and_times(report)
-        _backlog(report, change)
-        _answers(report)
+    with transaction.atomic():
+        rows = rows_gather(scope=scope, period=period)
+    change = _counts(report, rows)
+    _customers_and_times(report, rows)
+    _backlog(report, change, rows["open_before"])
+    _answers(report, rows["answers"])
     _labels(report)
     return report

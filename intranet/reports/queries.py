@@ -92,6 +92,23 @@ def worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     return rows
 
 
+def marked_worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Cases whose last "worked" mark is in the period: day, pool_id, person_id (who
+    marked it), n. An operator's report counts the cases that operator marked."""
+    cases = CasePage.objects.filter(
+        pool_id__in=list(scope.pools), worked_at__gte=period.start, worked_at__lt=period.end
+    )
+    if scope.operator_id is not None:
+        cases = cases.filter(worked_by_id=scope.operator_id)
+    return list(
+        cases.order_by()
+        .values(
+            "pool_id", person_id=F("worked_by_id"), day=TruncDate("worked_at", tzinfo=period.zone)
+        )
+        .annotate(n=Count("pk"))
+    )
+
+
 def customers_rows(scope: Scope, period: Period, key: str | None) -> dict[Any, dict[str, int]]:
     """Per value of ``key`` (or overall): distinct customers of the cases closed in the
     period, and those of them who wrote back after a closing.
@@ -135,17 +152,16 @@ def open_before(scope: Scope, moment: datetime) -> int:
 def answers_rows(scope: Scope, period: Period) -> list[tuple[int, str, str, int]]:
     """(category id, question key, answer, count) over the cases closed in the period,
     counted by the database (jsonb_each_text on PostgreSQL, json_each on SQLite)."""
-    cases = closed_in(scope, period).filter(category__isnull=False)
-    sql, params = cases.values("pk").query.sql_with_params()
-    table = CasePage._meta.db_table
+    cases = closed_in(scope, period).filter(category__isnull=False).exclude(answers={})
+    sql, params = cases.values("category_id", "answers").query.sql_with_params()
     if connection.vendor == "postgresql":
         each = "jsonb_each_text(c.answers) AS a(key, value)"
     else:
         each = "json_each(c.answers) AS a"
+    # The cases' own query as the FROM: one pass, no second lookup of every case.
     query = (
-        f"SELECT c.category_id, a.key, a.value, COUNT(*) FROM {table} c, {each}"
-        f" WHERE c.page_ptr_id IN ({sql}) AND a.value IS NOT NULL AND a.value <> ''"
-        " GROUP BY c.category_id, a.key, a.value"
+        f"SELECT c.category_id, a.key, a.value, COUNT(*) FROM ({sql}) c, {each}"
+        " WHERE a.value IS NOT NULL AND a.value <> '' GROUP BY c.category_id, a.key, a.value"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)

@@ -32,6 +32,7 @@ def figure_columns() -> list[tuple[str, str, str]]:
         ("wrote_back", _("Customers who wrote back"), "0"),
         ("wrote_back_share", _("Customers who wrote back (%)"), PERCENT),
         ("worked", _("Messages worked"), "0"),
+        ("marked_worked", _("Cases marked as worked"), "0"),
         ("take_p50", _("Time to take, median"), DURATION),
         ("take_p90", _("Time to take, 90th percentile"), DURATION),
         ("answer_p50", _("Time to first answer, median"), DURATION),

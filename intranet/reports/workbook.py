@@ -7,7 +7,7 @@ and written as they come, so memory stays flat whatever the number of cases.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import IO, Any
 
 from django.db.models import Q
@@ -21,6 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from intranet.reports import queries
 from intranet.reports.metrics import Figures, Report
+from intranet.reports.rows import Kind, list_sheet_create
 from intranet.reports.sheets import (
     definitions_write,
     figure_columns,
@@ -34,6 +35,10 @@ CASE_COLUMNS = (
     "number", "pool__title", "subject", "customer_name", "customer_email", "channel",
     "state", "assignee__username", "received_at", "taken_at", "first_reply_at",
     "closed_at", "due_at", "had_consultation", "writes_after_close",
+)  # fmt: skip
+TREND_COLUMNS = ("received", "closed", "on_time", "late", "worked", "marked_worked")
+CASE_KINDS = (
+    *[Kind.TEXT] * 8, *[Kind.DATETIME] * 5, Kind.BOOL, Kind.BOOL, Kind.NUMBER, Kind.DURATION,
 )  # fmt: skip
 
 
@@ -62,11 +67,6 @@ class Writer:
         self.ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(rows, 1)}"
 
 
-def local(moment: datetime | None) -> datetime | None:
-    """Excel has no time zones: the intranet's local time, naive."""
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
-
-
 def _figures_sheet(wb: Workbook, title: str, rows: list[Figures], first: str) -> Any:
     ws = Writer(wb.create_sheet(title))
     columns = figure_columns()
@@ -80,13 +80,11 @@ def _figures_sheet(wb: Workbook, title: str, rows: list[Figures], first: str) ->
 
 def _trend_sheet(wb: Workbook, report: Report) -> Any:
     ws = Writer(wb.create_sheet(_("Trend")))
-    names = [_("From"), _("Received"), _("Closed"), _("On time"), _("Late"), _("Worked")]
+    names = [_("From"), _("Received"), _("Closed"), _("On time"), _("Late"), _("Worked"),
+             _("Marked as worked")]  # fmt: skip
     ws.header(names, [14] * len(names))
     for bucket, counts in report.trend.items():
-        ws.ws.append(
-            [ws.cell(bucket, "yyyy-mm-dd")]
-            + [counts[k] for k in ("received", "closed", "on_time", "late", "worked")]
-        )
+        ws.ws.append([ws.cell(bucket, "yyyy-mm-dd")] + [counts[k] for k in TREND_COLUMNS])
     ws.filter(len(names), len(report.trend) + 1)
     backlog = Writer(wb.create_sheet(_("Backlog")))
     backlog.header([_("Day"), _("Open at the end of the day")], [14, 26])
@@ -122,39 +120,46 @@ def _case_headers() -> list[str]:
     ]  # fmt: skip
 
 
-def _case_values(row: tuple[Any, ...]) -> list[Any]:
-    (number, pool, subject, name, email, channel, state, operator) = row[:8]
-    received, taken, answered, closed, due, consulted, wrote = row[8:]
-    on_time = None if closed is None else (due is None or closed <= due)
-    return [
-        number, pool, subject, name, email, channel, state, operator,
-        local(received), local(taken), local(answered), local(closed), local(due),
-        on_time, consulted, wrote, (closed - received) if closed else None,
-    ]  # fmt: skip
+def _case_values(zone: tzinfo) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    def naive(moment: datetime | None) -> datetime | None:
+        return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+    def values(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        received, taken, answered, closed, due, consulted, wrote = row[8:]
+        on_time = None if closed is None else (due is None or closed <= due)
+        return (
+            *row[:8], naive(received), naive(taken), naive(answered), naive(closed), naive(due),
+            on_time, consulted, wrote, (closed - received) if closed else None,
+        )  # fmt: skip
+
+    return values
+
+
+def _cases_sheet(wb: Workbook, number: int) -> Writer:
+    title = _("Cases") if number == 1 else f"{_('Cases')} {number}"
+    sheet = Writer(list_sheet_create(workbook=wb, title=title, kinds=CASE_KINDS))
+    sheet.header(_case_headers(), [14, 14, 40, 24, 28] + [12] * 12)
+    return sheet
 
 
 def cases_write(wb: Workbook, report: Report, progress: Progress | None) -> int:
     """The cases of the period, on as many sheets as Excel's row limit needs."""
-    headers, written, sheet, ws = _case_headers(), 0, 0, None
-    rows_here = 0
+    values = _case_values(timezone.get_current_timezone())
+    columns, written, sheets = len(CASE_KINDS), 0, 1
+    ws = _cases_sheet(wb, sheets)
+    rows_here = 1
     for row in _case_rows(report):
-        if ws is None or rows_here == EXCEL_ROWS:
-            if ws is not None:
-                ws.filter(len(headers), rows_here)
-            sheet += 1
-            title = _("Cases") if sheet == 1 else f"{_('Cases')} {sheet}"
-            ws = Writer(wb.create_sheet(title))
-            ws.header(headers, [14, 14, 40, 24, 28] + [12] * 12)
+        if rows_here == EXCEL_ROWS:
+            ws.filter(columns, rows_here)
+            sheets += 1
+            ws = _cases_sheet(wb, sheets)
             rows_here = 1
-        ws.ws.append(_case_values(row))
+        ws.ws.append_values(values(row))
         rows_here += 1
         written += 1
         if progress and written % 10_000 == 0:
             progress(written)
-    if ws is None:
-        ws = Writer(wb.create_sheet(_("Cases")))
-        ws.header(headers)
-    ws.filter(len(headers), rows_here)
+    ws.filter(columns, rows_here)
     return written
 
 

@@ -270,6 +270,9 @@ CORRISPONDENZA_NOTIFY_POLL_SECONDS = int(os.environ.get("CORRISPONDENZA_NOTIFY_P
 # A taken case nobody touches for this long returns to its pool (anti-hoarding).
 CORRISPONDENZA_HOARDING_MINUTES = int(os.environ.get("CORRISPONDENZA_HOARDING_MINUTES", "240"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# A report's independent passes over the cases run at once on this many PostgreSQL
+# connections, all reading the same snapshot (intranet/reports/gather.py); 1: one by one.
+CORRISPONDENZA_REPORT_CONNECTIONS = int(os.environ.get("CORRISPONDENZA_REPORT_CONNECTIONS", "3"))
 
 LOGGING = {
     "version": 1,

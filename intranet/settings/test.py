@@ -25,3 +25,7 @@ LANGUAGE_CODE = "en"
 # Django's test client logs in without a request, which django-axes refuses; the
 # throttling tests (tests/intranet/test_login_security.py) switch it back on.
 AXES_ENABLED = False
+# A test's data is not committed, so other connections cannot see it: reports read on the
+# test's own connection; tests/intranet/reports/test_parallel.py commits its data and
+# checks the parallel reading gives the same report.
+CORRISPONDENZA_REPORT_CONNECTIONS = 1

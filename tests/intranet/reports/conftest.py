@@ -16,10 +16,10 @@ from django.contrib.auth.models import Group, User
 from wagtail.models import PageLogEntry
 
 from correspondence import permissions
-from correspondence.models import CasePage, Category, Message, PoolPage, Question
-from correspondence.services.audit import cases_log
+from correspondence.models import CasePage, Category, Department, Message, PoolPage, Question
 from intranet.models import UserProfile
 from workflow import handling, lifecycle
+from workflow.models import Consultation
 
 ROME = ZoneInfo("Europe/Rome")
 FIRST, LAST = date(2026, 3, 28), date(2026, 3, 30)
@@ -75,11 +75,10 @@ def world(
     b = case(sinistri, "b@x.it", rome(28, 10), state="closed", assignee=op1, taken_at=rome(28, 11),
              due_at=rome(28, 12), closed_at=rome(29, 9), category=category,
              answers={"esito": "no"})  # fmt: skip
-    # C: arrives 01:00 CET on the night of the change, on time with consultation (in its log).
+    # C: arrives 01:00 CET on the night of the change, on time with consultation.
     c = case(sinistri, "c@x.it", rome(29, 1), state="closed", assignee=op2, taken_at=rome(29, 4),
              due_at=rome(29, 5), closed_at=rome(29, 4, 30), category=category,
-             answers={"esito": "sì"})  # fmt: skip
-    cases_log(cases=[c], action="correspondence.case.consult", timestamp=rome(29, 3, 10))
+             answers={"esito": "sì"}, had_consultation=True)  # fmt: skip
     # D: arrived before the period (27th 23:30), closed in it without a due time: on time;
     # the same customer as A (the address in capitals).
     d = case(sinistri, "A@X.IT", rome(27, 23, 30), state="closed", assignee=op1,
@@ -91,12 +90,16 @@ def world(
     g = case(pagamenti, "g@x.it", rome(20, 9), state="closed", assignee=op2, taken_at=rome(20, 10),
              closed_at=rome(31, 0, 30), due_at=None)  # fmt: skip
     # H: arrives in Sinistri, moved to Pagamenti, late with consultation (the case's flag).
-    h = case(sinistri, "h@x.it", rome(28, 14), due_at=rome(30, 9))
+    h = case(sinistri, "h@x.it", rome(28, 14))
     handling.case_transfer(case_id=h.pk, user=admin, pool=pagamenti, reason="wrong pool")
+    # The transfer recomputes the due time from Pagamenti's rule (no policy: 5 working
+    # days from Saturday 14:00, Friday 3 April 14:00 CEST), the same on both databases;
+    # H is then made late by the due time its history needs, set after the transfer.
+    h.refresh_from_db()
+    assert h.due_at == rome(3, 14, month=4)
     _set(h, state="closed", assignee=op2, taken_at=rome(29, 9), first_reply_at=rome(30, 9, 30),
          closed_at=rome(30, 10), had_consultation=True, category=category,
          due_at=rome(30, 9), answers={"esito": ""})  # fmt: skip
-    # (due_at again: the transfer recomputes due times from the new pool's policy)
     # R: closed before the period, reopened by the customer writing on the 28th, closed
     # again (late) on the 30th: counted once, by its last closing.
     r = case(sinistri, "r@x.it", rome(25, 10), state="closed", assignee=op1, taken_at=rome(25, 11),
@@ -107,13 +110,24 @@ def world(
     case(sinistri, "k@x.it", rome(27, 8), state="closed", assignee=op1, taken_at=rome(27, 9),
          closed_at=rome(27, 23, 59), due_at=None)  # fmt: skip
 
-    # Consultation answers: C on time, H late, G's before the period.
-    cases_log(cases=[c], action="correspondence.case.consultation_answered",
-              data={"on_time": True}, timestamp=rome(29, 4, 15))  # fmt: skip
-    cases_log(cases=[h], action="correspondence.case.consultation_answered",
-              data={"on_time": False}, timestamp=rome(29, 12))  # fmt: skip
-    cases_log(cases=[g], action="correspondence.case.consultation_answered",
-              data={"on_time": True}, timestamp=rome(27, 12))  # fmt: skip
+    # Consultations answered: C's on time, H's late, G's before the period and H's second
+    # one after it; A's is still unanswered.
+    department = Department.objects.create(name="Legale", emails="legale@x.it")
+    for one, sent, due, answered in (
+        (c, rome(29, 3, 10), rome(29, 5), rome(29, 4, 15)),
+        (h, rome(28, 16), rome(29, 10), rome(29, 12)),
+        (g, rome(20, 11), rome(27, 18), rome(27, 12)),
+        (h, rome(30, 9), rome(31, 12), rome(31, 0, 1)),
+        (a, rome(28, 10), rome(28, 11), None),
+    ):
+        Consultation.objects.create(case=one, department=department, question="?",
+                                    asked_by=admin, sent_at=sent, due_at=due,
+                                    answered_at=answered)  # fmt: skip
+    # Marked as worked (LAVORATO): A by op1 and H by op2 in the period, C by op2 in its last
+    # minute, B by op1 the evening before it.
+    for one, who, when in ((a, op1, rome(28, 11)), (h, op2, rome(29, 10)),
+                           (c, op2, rome(30, 23, 59)), (b, op1, rome(27, 20))):  # fmt: skip
+        _set(one, worked_at=when, worked_by=who)
     # Messages from customers (D's before the period) and answers of staff.
     for one, when in ((a, rome(28, 9)), (b, rome(28, 10)), (c, rome(29, 1)), (d, rome(27, 23, 30)),
                       (h, rome(28, 14)), (r, rome(28, 10)), (r, rome(25, 10))):  # fmt: skip

@@ -30,12 +30,13 @@ def test_counts_of_everything(world: dict) -> None:
         "messages_received": 6,  # A, B, C, E, H, R's write-back (D's before)
         "closed": 6,  # A, B, C, D, H, R (K before, G after)
         "on_time_plain": 2,  # A; D without a due time
-        "on_time_consult": 1,  # C (consultation in its log)
-        "late_consult": 1,  # H (the case's flag)
+        "on_time_consult": 1,  # C
+        "late_consult": 1,  # H
         "late_plain": 2,  # B; R by its last closing
         "consult_on_time": 1,  # C's answer
-        "consult_late": 1,  # H's answer (G's before the period)
+        "consult_late": 1,  # H's first answer (G's before the period, H's second after it)
         "worked": 3,  # op1 on A and B, op2 on H (auto-reply and authorless not)
+        "marked_worked": 3,  # A, H, C in the last minute (B's mark before the period)
     }
     assert (total.on_time, total.late, total.on_time_share) == (3, 3, 0.5)
     # customers a (A and D), b, c, h, r; r wrote back after a closing
@@ -52,6 +53,7 @@ def test_per_pool_a_transferred_case_counts_where_it_was_closed(world: dict) -> 
     assert (sinistri.customers, sinistri.wrote_back, sinistri.wrote_back_share) == (4, 1, 0.25)
     assert (pagamenti.customers, pagamenti.wrote_back) == (1, 0)
     assert (sinistri.counts["consult_on_time"], pagamenti.counts["consult_late"]) == (1, 1)
+    assert (sinistri.counts["marked_worked"], pagamenti.counts["marked_worked"]) == (2, 1)
 
 
 def test_per_operator(world: dict) -> None:
@@ -65,6 +67,7 @@ def test_per_operator(world: dict) -> None:
     )
     assert (op2.counts["on_time_consult"], op2.counts["late_consult"]) == (1, 1)
     assert (op1.counts["worked"], op2.counts["worked"]) == (2, 1)
+    assert (op1.counts["marked_worked"], op2.counts["marked_worked"]) == (1, 2)  # A; H and C
     assert (op1.counts["received"], op2.counts["received"]) == (2, 2)
     assert (op1.customers, op1.wrote_back, op2.customers) == (3, 1, 2)
 
@@ -96,6 +99,7 @@ def test_trend_and_backlog_by_local_day(world: dict) -> None:
     assert [report.trend[d]["closed"] for d in days] == [2, 2, 2]
     assert [report.trend[d]["on_time"] for d in days] == [2, 1, 0]
     assert [report.trend[d]["worked"] for d in days] == [2, 0, 1]
+    assert [report.trend[d]["marked_worked"] for d in days] == [1, 1, 1]  # A, H, C
     # open at the start: D, G, R; then B G H R; G H R; G E
     assert list(report.backlog.values()) == [4, 3, 2]
 
@@ -115,4 +119,5 @@ def test_a_leader_sees_their_pools_and_an_operator_report(world: dict) -> None:
     one = _report(world["manager"], operator="op1")
     assert list(one.operators) == [world["op1"].pk]
     assert (one.total.counts["closed"], one.total.counts["worked"]) == (4, 2)
+    assert one.total.counts["marked_worked"] == 1  # A (B's mark before the period)
     assert list(one.backlog.values()) == [2, 1, 0]  # D, R; then B, R; then R; then none

@@ -31,10 +31,13 @@ def test_the_manager_sees_every_figure_charts_data_and_definitions(world: dict) 
     html = response.content.decode()
     assert 'data-kpi="received">5<' in html and 'data-kpi="closed">6<' in html
     assert 'data-kpi="on_time_share">50.0 %<' in html
+    assert 'data-kpi="marked_worked">3<' in html  # A, H, C
     assert 'data-kpi="wrote_back">1 (20.0 %)<' in html
     rows = dict((key, cells) for key, _name, cells in response.context["rows"]["pool_rows"])
     assert rows["closed"] == ["6", "1", "5"]  # all, Pagamenti, Sinistri
     assert rows["late_consult"] == ["1", "1", "0"]
+    assert rows["marked_worked"] == ["3", "1", "2"]  # A, C in Sinistri; H in Pagamenti
+    assert "marked as worked (LAVORATO)" in html  # its definition
     assert rows["close_p50"][0] == "15 h 30 min"  # 930 minutes
     people = {key: cells for key, _name, cells in response.context["rows"]["operator_rows"]}
     assert response.context["rows"]["operator_headers"] == ["op1", "op2"]

@@ -1,14 +1,15 @@
 """The workbook, opened with openpyxl: sheets, figures, formats, charts, long lists."""
 
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from intranet.reports import workbook
+from intranet.reports.rows import Kind, list_sheet_create
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,11 @@ def test_the_command_writes_every_sheet_with_figures_and_charts(
     assert (summary["Late, with consultation"], summary["Customers who wrote back"]) == (1, 1)
     assert summary["On time (%)"] == 0.5 and summary["Customers who wrote back (%)"] == 0.2
     assert summary["Time to close, median"].total_seconds() == 930 * 60
+    assert summary["Cases marked as worked"] == 3
+    trend = list(book["Trend"].iter_rows(values_only=True))
+    assert trend[0][-1] == "Marked as worked" and [row[-1] for row in trend[1:]] == [1, 1, 1]
+    definitions = [row[0] for row in book["Definitions"].iter_rows(values_only=True)]
+    assert "Cases marked as worked" in definitions
     cells = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=5) if row[0].value}
     assert cells["On time (%)"].number_format == "0.0%"
     assert cells["Time to close, median"].number_format == "[h]:mm"
@@ -101,3 +107,21 @@ def test_one_pool_one_operator_and_bad_input(world: dict, tmp_path: Path) -> Non
     with pytest.raises(CommandError, match="no pool"):
         _write(path, "--pool", "nowhere")
     assert load_workbook(path)  # the earlier file is still whole
+
+
+@pytest.mark.django_db(databases=[])
+def test_list_rows_keep_text_as_text_and_types_as_excel_reads_them(tmp_path: Path) -> None:
+    book = Workbook(write_only=True)
+    kinds = [Kind.TEXT, Kind.NUMBER, Kind.BOOL, Kind.DATETIME, Kind.DURATION]
+    sheet = list_sheet_create(workbook=book, title="List", kinds=kinds)
+    sheet.append(["Text", "Number", "Yes", "When", "How long"])
+    moment = datetime(2026, 3, 29, 3, 30, 15)
+    sheet.append_values(("=HYPERLINK(1)", 2.5, True, moment, timedelta(hours=26, minutes=30)))
+    sheet.append_values((" spaced\x07 ", None, False, None, None))
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    rows = list(load_workbook(path)["List"].iter_rows(values_only=True))
+    assert rows[1] == ("=HYPERLINK(1)", 2.5, True, moment, timedelta(hours=26, minutes=30))
+    assert rows[2] == (" spaced ", None, False, None, None)
+    cells = next(load_workbook(path)["List"].iter_rows(min_row=2, max_row=2))
+    assert cells[0].data_type == "s" and cells[4].number_format == "[h]:mm"
