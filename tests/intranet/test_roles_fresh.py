@@ -1,5 +1,5 @@
 """A fresh install, without the demo, has working roles: the Editors group comes with the
-database (migration intranet 0007, which also gives pools already there their groups), so
+database (migration intranet 0008, which also gives pools already there their groups), so
 an editor alone publishes an auto-reply; a pool created in the admin comes with its
 operators, team leaders and the managers' oversight.
 
@@ -97,7 +97,7 @@ def test_pools_there_before_the_roles_migration_get_their_roles_from_it(
     # A pool made without its groups, as on an install that never ran seed_demo.
     pool = PoolPage.objects.get(pk=make_pool("Reclami", "REC").pk)
     Group.objects.filter(name__startswith="Reclami ").delete()
-    roles = importlib.import_module("intranet.migrations.0007_roles_groups")
+    roles = importlib.import_module("intranet.migrations.0008_roles_groups")
     roles.pool_roles_create(django_apps, None)
     roles.pool_roles_create(django_apps, None)  # twice: nothing doubles
     op, lead, boss = (User.objects.create_user(n) for n in ("op", "lead", "boss"))

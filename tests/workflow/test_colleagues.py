@@ -139,7 +139,7 @@ def test_the_migration_marks_cases_whose_questions_nobody_answered_yet(
     mine = colleagues.colleague_questions_open(user=paolo).get(question__case=answered)
     colleagues.colleague_answer_give(answer_id=mine.pk, user=paolo, text="Io.")
     CasePage.objects.update(colleagues_asked_at=None)  # as before the column existed
-    migration = importlib.import_module("correspondence.migrations.0023_case_colleagues_asked")
+    migration = importlib.import_module("correspondence.migrations.0024_case_colleagues_asked")
     migration.mark_waiting_cases(django_apps, None)
     asked_at = ColleagueQuestion.objects.get(case=waiting).asked_at
     assert CasePage.objects.get(pk=waiting.pk).colleagues_asked_at == asked_at

@@ -25,7 +25,7 @@ def mark_waiting_cases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('correspondence', '0022_merge_reports_pec_revocation'),
+        ('correspondence', '0023_department_calendar_language_notification_kind'),
         ('workflow', '0004_colleague_questions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),

@@ -75,8 +75,8 @@ def pool_roles_create(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intranet", "0006_merge_absences_reports"),
-        ("correspondence", "0023_case_colleagues_asked"),
+        ("intranet", "0007_notify_by_email"),
+        ("correspondence", "0024_case_colleagues_asked"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
