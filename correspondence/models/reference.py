@@ -102,7 +102,8 @@ class Department(models.Model):
         FieldPanel("language"),
         FieldPanel("response_time"),
         FieldPanel("response_unit"),
-        FieldPanel("calendar"),
+        # A plain list: a chooser's label would stay in one language (correspondence's hooks).
+        FieldPanel("calendar", widget=forms.Select),
         FieldPanel("reminder_text"),
         FieldPanel("reminder_interval_hours"),
         FieldPanel("reminder_max"),
