@@ -35,6 +35,7 @@ ROW_FIELDS = (
     "warning_at",
     "state",
     "worked_at",
+    "colleagues_asked_at",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
@@ -62,6 +63,7 @@ class CaseRow:
     state_label: str
     assignee: str  # empty when nobody holds the case
     worked: bool = False  # marked as worked (LAVORATO)
+    colleagues: bool = False  # waiting for colleagues' answers (workflow.colleagues)
     lateness: str = ""  # "overdue", "soon" (about to be late) or ""
     deadline: str = ""  # the next deadline pending, for the mark's text
 
@@ -164,6 +166,7 @@ def case_rows(values: Iterable[Mapping[str, Any]], pools: Mapping[int, PoolLink]
                 state_label=labels.get(row["state"], row["state"]),
                 assignee=_assignee(row),
                 worked=row["worked_at"] is not None,
+                colleagues=row["colleagues_asked_at"] is not None and row["state"] != State.CLOSED,
                 lateness=lateness(now=now, due=row["deadline_at"], warning=row["warning_at"]),
                 deadline=received(row["deadline_at"]),
             )

@@ -215,6 +215,20 @@ def pool_teams_grant(*, pool: PoolPage, name: str) -> dict[str, Group]:
     return teams
 
 
+MANAGERS = "Managers"
+MANAGER_PERMISSIONS = (VIEW, EXPORT)
+
+
+def pool_roles_grant(*, pool: PoolPage) -> dict[str, Group]:
+    """A new pool's roles: its operators and team leaders (``pool_teams_grant``) and the
+    Managers group, who oversee and export every pool."""
+    teams = pool_teams_grant(pool=pool, name=pool.title)
+    managers, _created = Group.objects.get_or_create(name=MANAGERS)
+    for perm in MANAGER_PERMISSIONS:
+        pool_permission_grant(group=managers, perm=perm, pool=pool)
+    return {**teams, "managers": managers}
+
+
 def pool_permission_grant(*, group: Group, perm: str, pool: PoolPage) -> None:
     """Grants the group a permission in one pool."""
     assign_perm(_qualified(perm), group, pool)

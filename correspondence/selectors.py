@@ -175,7 +175,7 @@ def _oversight_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> Q
 
 def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QuerySet[CasePage]:
     """Applies the search form: text (number, sender, words), dates, state, worked or
-    not (LAVORATO), category."""
+    not (LAVORATO), waiting for colleagues or not, category."""
     if params.get("q", "").strip():
         cases = _text_filter(cases, params["q"])
     if since := _day(params.get("from"), end=False):
@@ -190,6 +190,9 @@ def cases_filter(cases: QuerySet[CasePage], params: Mapping[str, str]) -> QueryS
     worked = params.get("worked", "")
     if worked in ("yes", "no"):
         cases = cases.filter(worked_at__isnull=worked == "no")
+    colleagues = params.get("colleagues", "")
+    if colleagues in ("yes", "no"):
+        cases = cases.filter(colleagues_asked_at__isnull=colleagues == "no")
     category = params.get("category", "")
     if category.isdigit():
         cases = cases.filter(category_id=int(category))
@@ -208,7 +211,9 @@ def _listing_context(
         "state_filter": params.get("state", "open"),
         "sort": params.get("sort", DEFAULT_SORT),
         "states": State.choices,
-        "query": {k: params.get(k, "") for k in ("q", "from", "to", "category", "worked")},
+        "query": {
+            k: params.get(k, "") for k in ("q", "from", "to", "category", "worked", "colleagues")
+        },
         # The board's click-throughs, kept by the form and shown above the list.
         "oversight": {k: params[k] for k in OVERSIGHT_PARAMS if params.get(k)},
         "querystring": urlencode({k: v for k, v in params.items() if k not in PAGING_PARAMS}),

@@ -3,7 +3,9 @@
 from collections.abc import Iterator
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.db import models
 from django.db.models import ProtectedError, QuerySet
 from django.db.models.deletion import Collector
 from django.http import HttpRequest, HttpResponse
@@ -12,19 +14,23 @@ from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms.models import register_form_field_override
 from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, LiveStatusTagColumn
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from correspondence import admin_views
+from correspondence import admin_views, permissions
 from correspondence.admin_pages import pages_shown
 from correspondence.models import (
     Category,
     Department,
     Mailbox,
     MailText,
+    PoolPage,
     QuarantinedMessage,
     Question,
     QuickReply,
@@ -40,6 +46,27 @@ def _yes_no(model: type, field: str) -> BooleanColumn:
 
 
 STATUS = LiveStatusTagColumn(label=_("Status"))
+
+# Every admin form picks a pool from a plain list, never with Wagtail's page chooser: its
+# label "Choose a page (Pool)" is joined into one string when the form class is built,
+# once per process, so everyone then read it in that first language ("Scegli una pagina
+# (Coda)" in an English admin). Snippet choosers freeze their labels the same way, and
+# Wagtail registers them after us: models pick mailboxes, categories and calendars with
+# ``FieldPanel(..., widget=forms.Select)`` (tests/intranet/test_admin_english.py checks).
+register_form_field_override(models.ForeignKey, to=PoolPage, override={"widget": forms.Select})
+
+
+class QuarantinePermissionPolicy(ModelPermissionPolicy):
+    """A quarantined message is the record of mail as it arrived: it is retried or
+    dismissed (``admin_views``), never written, changed or deleted in the admin."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action in ("add", "change", "delete"):
+            return False
+        return bool(super().user_has_permission(user, action))
+
+
+register_permission_policy(QuarantinedMessage, QuarantinePermissionPolicy(QuarantinedMessage))
 
 
 class MailboxViewSet(SnippetViewSet):
@@ -255,6 +282,14 @@ LOG_ACTIONS = {
 def register_case_log_actions(actions: object) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)  # type: ignore[attr-defined]
+
+
+@hooks.register("after_create_page")
+def pool_roles_on_create(request: HttpRequest, page: Any) -> None:
+    """A pool created in the admin comes with its roles: "<pool> operators", "<pool> team
+    leaders" and the Managers' oversight, so adding people to groups is all that is left."""
+    if isinstance(page.specific, PoolPage):
+        permissions.pool_roles_grant(pool=page.specific)
 
 
 @hooks.register("construct_explorer_page_queryset")

@@ -64,6 +64,7 @@ class PoolBoard:
     soon: Figure
     received_today: Figure
     closed_today: Figure
+    colleagues: Figure  # open cases waiting for colleagues' answers
     oldest_number: str = ""
     oldest_url: str = ""
     oldest_at: datetime | None = None
@@ -110,6 +111,10 @@ def _annotations(now: datetime) -> dict[str, RawSQL]:
     # Through the (pool, state, received_at) index: one range per state.
     figures["n_received"] = _capped(
         f"c.state IN ({marks}) AND c.received_at >= %s", [*all_states, _value(midnight)]
+    )
+    open_marks = ", ".join(["%s"] * len(OPEN_STATES))
+    figures["n_colleagues"] = _capped(
+        f"c.colleagues_asked_at IS NOT NULL AND c.state IN ({open_marks})", list(OPEN_STATES)
     )
     figures["n_closed"] = _capped(
         "c.closed_at IS NOT NULL AND c.closed_at >= %s", [_value(midnight)]
@@ -159,6 +164,7 @@ def _pool_board(pool: Any) -> PoolBoard:
         soon=fig(pool.n_soon, late="soon", sort="due"),
         received_today=fig(pool.n_received, state="all", received="today"),
         closed_today=fig(pool.n_closed, state="closed", closed="today"),
+        colleagues=fig(pool.n_colleagues, colleagues="yes"),
     )
     if pool.oldest_number:
         board.oldest_number, board.oldest_at = pool.oldest_number, pool.oldest_received_at

@@ -1,5 +1,5 @@
-"""The administrators' screens for staff: profiles (language, signature, approval) and
-pool memberships with their take-next priority."""
+"""The administrators' screens for staff: profiles (language, signature, approval in
+every pool) and pool memberships with their take-next priority and approval in that pool."""
 
 from typing import Any
 
@@ -27,8 +27,8 @@ class UserProfileViewSet(SnippetViewSet):
 class PoolMembershipViewSet(SnippetViewSet):
     model = PoolMembership
     icon = "group"
-    list_display = ["user", "pool", "priority"]
-    list_filter = ["pool"]
+    list_display = ["user", "pool", "priority", "needs_approval"]
+    list_filter = ["pool", "needs_approval"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
 
 

@@ -163,6 +163,25 @@ def reply_approve(*, pending_id: int, user: Any, text: str | None = None) -> Pen
 
 
 @transaction.atomic
+def reply_edit_record(*, pending_id: int, user: Any) -> bool:
+    """Puts on the case's timeline an edit of a waiting reply made in Wagtail's editor (the
+    intranet's edit-then-approve logs its own): its latest revision, when its text differs
+    from the one before. Returns whether it was logged."""
+    pending = PendingReply.objects.select_related("case").get(pk=pending_id)
+    latest = list(pending.revisions.order_by("-created_at", "-pk")[:2])
+    texts = [(revision.content or {}).get("text") for revision in latest]
+    if not latest or (len(texts) == 2 and texts[0] == texts[1]):
+        return False
+    log(
+        instance=pending.case,
+        action="correspondence.case.reply_edited",
+        user=user,
+        data={"reply": pending.pk, "revision": latest[0].pk},
+    )
+    return True
+
+
+@transaction.atomic
 def reply_reject(*, pending_id: int, user: Any, comment: str) -> PendingReply:
     """Rejects the reply with a comment for its author; the case returns to them
     (``reply_rejected``). Raises CaseActionInvalid without a comment, CaseActionDenied

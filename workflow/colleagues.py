@@ -3,14 +3,25 @@ read the question on the case and answer there; no e-mail leaves.
 
 A colleague who does not see the case's pool is invited to that one case as a guest
 (``CaseGuest``) until they have answered. Every step is logged on the case.
+
+While one of its questions has no answer from any colleague, the case carries a mark,
+``CasePage.colleagues_asked_at`` (waiting since), shown and filtered in the lists and
+counted on the board; the asked colleagues find the questions on "My work" and "Waiting
+for me". It is a mark and not a lifecycle state because nothing about the case's work
+stops: the operator keeps the case and may answer the customer, consult a department,
+send a reply for approval or close it while colleagues think, and the case's clock runs
+on (a department's consultation, by contrast, hands the question outside and may stop
+the clock). A state would have to be left for each of those actions, and a case awaiting
+approval or a department could not also be waiting for colleagues.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -82,6 +93,8 @@ def colleagues_consult(
                 user=colleague,
                 defaults={"invited_by": user, "invited_at": now, "active": True},
             )
+    if case.colleagues_asked_at is None:
+        CasePage.objects.filter(pk=case.pk).update(colleagues_asked_at=now)
     log(
         instance=case,
         action="correspondence.case.colleagues_consult",
@@ -106,8 +119,9 @@ def colleague_answer_give(*, answer_id: int, user: Any, text: str) -> ColleagueA
     if not text.strip():
         raise CaseActionInvalid(_("The answer is empty."))
     now = timezone.now()
+    case = case_locked(answer.question.case_id)
     ColleagueAnswer.objects.filter(pk=answer.pk).update(text=text.strip(), answered_at=now)
-    case = answer.question.case
+    CasePage.objects.filter(pk=case.pk).update(colleagues_asked_at=_waiting_since(case.pk))
     CaseGuest.objects.filter(case=case, user_id=user.pk).update(active=False)
     log(
         instance=case,
@@ -117,6 +131,15 @@ def colleague_answer_give(*, answer_id: int, user: Any, text: str) -> ColleagueA
     )
     answer.refresh_from_db()
     return answer
+
+
+def _waiting_since(case_id: int) -> datetime | None:
+    """When the oldest of the case's questions no colleague has answered was asked; None
+    when every question has at least one answer."""
+    unanswered = ColleagueQuestion.objects.filter(case_id=case_id).exclude(
+        answers__answered_at__isnull=False
+    )
+    return unanswered.aggregate(since=Min("asked_at"))["since"]
 
 
 def colleague_questions_of(*, case: CasePage) -> list[ColleagueQuestion]:
@@ -129,9 +152,11 @@ def colleague_questions_of(*, case: CasePage) -> list[ColleagueQuestion]:
 
 
 def colleague_questions_open(*, user: Any) -> QuerySet[ColleagueAnswer]:
-    """The questions colleagues asked this user that they have not answered yet."""
+    """The questions colleagues asked this user that they have not answered yet, on cases
+    still open."""
     return (
         ColleagueAnswer.objects.filter(colleague_id=user.pk, answered_at__isnull=True)
+        .exclude(question__case__state=State.CLOSED)
         .select_related("question__case", "question__asked_by")
         .order_by("question__asked_at")
     )

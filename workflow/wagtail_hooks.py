@@ -3,17 +3,24 @@ calendars, service-level policies and escalation rules administrators edit."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from correspondence.models import ServiceLevelPolicy, WorkingCalendar
 from intranet.models import Absence
+from workflow.approval import reply_edit_record
 from workflow.models import EscalationRule, PendingReply
 from workflow.tasks import policy_cases_recompute_task
 
@@ -76,6 +83,51 @@ def register_workflow_log_actions(actions: Any) -> None:
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)  # type: ignore[attr-defined]
     actions.register_action("correspondence.case.hand_over")(HandOverFormatter)
+
+
+class PendingReplyPermissionPolicy(ModelPermissionPolicy):
+    """A reply for approval is part of its case's record: it is written in the intranet
+    (never added in the admin), never deleted, and once decided (sent or rejected) no
+    longer changed, reverted, locked or published, whoever asks, a superuser included."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action in ("add", "delete"):
+            return False
+        return bool(super().user_has_permission(user, action))
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        if action in ("add", "delete"):
+            return False
+        if action != "view" and instance.status != PendingReply.Status.PENDING:
+            return False
+        return bool(super().user_has_permission_for_instance(user, action, instance))
+
+
+register_permission_policy(PendingReply, PendingReplyPermissionPolicy(PendingReply))
+
+
+@hooks.register("before_edit_snippet")
+def decided_reply_edit_refuse(request: HttpRequest, instance: Any) -> HttpResponse | None:
+    """The editor (and its "revert to this revision") refuses a decided reply: the
+    model-wide "change" permission the editor checks cannot tell a decided one."""
+    if not isinstance(instance, PendingReply):
+        return None
+    # From the database: the revert view hands over the revision's copy, still pending.
+    status = PendingReply.objects.filter(pk=instance.pk).values_list("status", flat=True)
+    if status.first() == PendingReply.Status.PENDING:
+        return None
+    messages.error(
+        request,
+        _("This reply has been decided: it is part of the case's record and cannot change."),
+    )
+    return redirect(reverse(instance.snippet_viewset.get_url_name("history"), args=[instance.pk]))
+
+
+@hooks.register("after_edit_snippet")
+def reply_edit_on_timeline(request: HttpRequest, instance: Any) -> None:
+    """A leader's edit of a waiting reply in the admin shows on the case, as in the intranet."""
+    if isinstance(instance, PendingReply):
+        reply_edit_record(pending_id=instance.pk, user=request.user)
 
 
 class PendingReplyViewSet(SnippetViewSet):

@@ -110,6 +110,11 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
     clock_paused_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
     first_reply_at = models.DateTimeField(_("first reply at"), null=True, blank=True)
     worked_at = models.DateTimeField(_("worked at"), null=True, blank=True)
+    # A mark, not a state: the case stays with its operator, who keeps working it
+    # (workflow.colleagues says why); set while a question to colleagues has no answer.
+    colleagues_asked_at = models.DateTimeField(
+        _("waiting for colleagues since"), null=True, blank=True, editable=False
+    )
     worked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -188,6 +193,12 @@ class CasePage(WorkedOutsideAdminMixin, StaffOnlyPageMixin, Page):
                 name="case_pool_warning",
                 include=["deadline_at"],
                 condition=models.Q(warning_at__isnull=False),
+            ),
+            # The board's and the lists' cases waiting for colleagues: a few at a time.
+            models.Index(
+                fields=["pool", "colleagues_asked_at"],
+                name="case_pool_colleagues_asked",
+                condition=models.Q(colleagues_asked_at__isnull=False),
             ),
             # Today's closed cases on the board.
             models.Index(

@@ -7,6 +7,7 @@ them into the due times stored on each case.
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -176,10 +177,16 @@ class ServiceLevelPolicy(models.Model):
         FieldPanel("description"),
         FieldPanel("active"),
         MultiFieldPanel(
-            [FieldPanel(f) for f in ("pool", "category", "channel", "urgency")],
+            [
+                FieldPanel("pool"),
+                FieldPanel("category", widget=forms.Select),
+                FieldPanel("channel"),
+                FieldPanel("urgency"),
+            ],
             heading=_("Applies to"),
         ),
-        FieldPanel("calendar"),
+        # Plain lists: a chooser's label would stay in one language (correspondence's hooks).
+        FieldPanel("calendar", widget=forms.Select),
         FieldPanel("unit"),
         MultiFieldPanel(
             [FieldPanel(f) for f in ("take_within", "reply_within", "close_within")],

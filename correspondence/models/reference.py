@@ -102,7 +102,8 @@ class Department(models.Model):
         FieldPanel("language"),
         FieldPanel("response_time"),
         FieldPanel("response_unit"),
-        FieldPanel("calendar"),
+        # A plain list: a chooser's label would stay in one language (correspondence's hooks).
+        FieldPanel("calendar", widget=forms.Select),
         FieldPanel("reminder_text"),
         FieldPanel("reminder_interval_hours"),
         FieldPanel("reminder_max"),
@@ -215,7 +216,8 @@ class Question(Orderable):
         FieldPanel("required"),
         FieldPanel("asked"),
     ]
-    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox"), *panels]
+    # A plain list: a chooser's label would stay in one language (correspondence's hooks).
+    snippet_panels = [FieldPanel("pool"), FieldPanel("mailbox", widget=forms.Select), *panels]
 
     class Meta(Orderable.Meta):
         verbose_name = _("question")

@@ -170,6 +170,7 @@ class PoolMembership(models.Model):
         FieldPanel("user"),
         FieldPanel("pool", widget=forms.Select),
         FieldPanel("priority"),
+        FieldPanel("needs_approval"),
     ]
 
     class Meta:

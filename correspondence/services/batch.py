@@ -26,7 +26,7 @@ from correspondence.services.cases import (
     case_page_new,
     month_page_for,
 )
-from correspondence.services.deadlines import policies_active
+from correspondence.services.deadlines import dues_log_data, policies_active
 from correspondence.services.search import cases_search_init
 
 
@@ -75,11 +75,16 @@ def _create_under(
     fields = [f for f in CasePage._meta.local_concrete_fields]
     CasePage._base_manager._insert(cases, fields=fields, using="default")  # type: ignore[attr-defined]
     Page.objects.filter(pk=month.pk).update(numchild=F("numchild") + len(cases))
+    policy_names = {policy.pk: policy.name for policy in policies}
     cases_log(
         cases=cases,
         action="correspondence.case.create",
         user=user,
-        data=lambda case: {"number": case.number, "channel": case.channel},
+        data=lambda case: {
+            "number": case.number,
+            "channel": case.channel,
+            **dues_log_data(case, policy_name=policy_names.get(case.sla_policy_id, "")),
+        },
         timestamp=now,
     )
     cases_search_init(case_ids=[case.pk for case in cases])

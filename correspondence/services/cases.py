@@ -17,7 +17,13 @@ from correspondence.models import (
     ServiceLevelPolicy,
     YearPage,
 )
-from correspondence.services.deadlines import dues_compute, dues_fields, policies_active, policy_for
+from correspondence.services.deadlines import (
+    dues_compute,
+    dues_fields,
+    dues_log_data,
+    policies_active,
+    policy_for,
+)
 from correspondence.services.search import cases_search_init
 from workflow.numbering import case_number_format
 
@@ -142,6 +148,6 @@ def case_create(*, pool: PoolPage, data: NewCase, user: AbstractBaseUser | None 
         instance=case,
         action="correspondence.case.create",
         user=user,
-        data={"number": number, "channel": data.channel},
+        data={"number": number, "channel": data.channel, **dues_log_data(case)},
     )
     return case

@@ -181,16 +181,21 @@ def case_deadlines_recompute(
         return False
     CasePage.objects.filter(pk=case.pk).update(**fields)
     case.refresh_from_db()
-    log(instance=case, action="correspondence.case.deadlines", user=user, data=_log_data(case))
+    log(instance=case, action="correspondence.case.deadlines", user=user, data=dues_log_data(case))
     return True
 
 
-def _log_data(case: CasePage) -> dict[str, Any]:
+def dues_log_data(case: CasePage, policy_name: str | None = None) -> dict[str, Any]:
+    """What the history keeps of the case's due times (on its creation and each change):
+    the policy's name (looked up unless given) and the three due times."""
+
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
+    if policy_name is None:
+        policy_name = case.sla_policy.name if case.sla_policy else ""
     return {
-        "policy": case.sla_policy.name if case.sla_policy else "",
+        "policy": policy_name,
         "take": iso(case.take_due_at),
         "reply": iso(case.reply_due_at),
         "close": iso(case.due_at),

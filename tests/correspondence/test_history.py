@@ -24,6 +24,7 @@ from correspondence.models import (
 )
 from correspondence.services.deadlines import case_deadline_refresh
 from workflow import handling, lifecycle
+from workflow.history import case_history
 from workflow.models import RoutingRule
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,25 @@ def test_the_timeline_says_who_did_what_and_why(
         assert expected in body, expected
     assert 'data-action="correspondence.case.deadlines"' in body  # due times recalculated
     assert "Policy: Pagamenti: 16 ore" in body
+
+
+def test_the_first_deadlines_are_set_and_the_next_recalculated(
+    sinistri: PoolPage, pagamenti: PoolPage, people: dict[str, User], make_case: Callable
+) -> None:
+    calendar = WorkingCalendar.objects.create(name="Ufficio", country="IT")
+    for pool, hours in ((sinistri, 8), (pagamenti, 16)):
+        ServiceLevelPolicy.objects.create(
+            name=f"{pool.title}: {hours} ore", pool=pool, calendar=calendar, close_within=hours
+        )
+    case = make_case(sinistri, subject="Rimborso")
+    handling.case_transfer(case_id=case.pk, user=people["leader"], pool=pagamenti, reason="x")
+    created, *changes = [
+        e for e in case_history(case=case) if e.action.endswith((".create", ".deadlines"))
+    ]
+    assert "Policy: Sinistri: 8 ore" in created.details
+    assert any(line.startswith("Due: ") for line in created.details)
+    assert [e.label for e in changes] == ["Deadlines recalculated"]
+    assert "Policy: Pagamenti: 16 ore" in changes[0].details
 
 
 def test_history_has_no_edit_or_delete_on_the_case_page(

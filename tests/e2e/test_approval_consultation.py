@@ -77,6 +77,12 @@ def test_a_junior_answers_and_the_leader_approves_from_the_intranet(
     assert "entro venerdì" in sent.get_body(("plain",)).get_content()
     assert PendingReply.objects.get(case=case).status == "approved"
     assert Message.objects.filter(case=case, kind="outbound").count() == 1
+    # The timeline proves it: the junior's text submitted, the leader's edit with its text.
+    timeline = page.locator("ol.timeline")
+    submitted = timeline.locator('[data-action="correspondence.case.reply_submitted"]')
+    assert "la pratica è in lavorazione." in submitted.inner_text()
+    edited = timeline.locator('[data-action="correspondence.case.reply_edited"]').inner_text()
+    assert "entro venerdì" in edited
 
 
 def test_an_operator_consults_a_department_and_sees_the_answer_arrive(

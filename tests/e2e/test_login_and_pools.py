@@ -42,4 +42,5 @@ def test_a_wrong_password_gets_a_clear_error(
     page.fill("#id_username", "op.sinistri")
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
-    assert page.locator(".error").is_visible()
+    # Waits for the answer: is_visible() alone reads the page before it came (flaky under load).
+    assert page.wait_for_selector(".error").is_visible()

@@ -18,7 +18,7 @@ from PIL import Image
 from correspondence.models import CasePage, Mailbox, PoolMembership, PoolPage, ResolutionType
 from intranet.models import UserProfile
 from tests.support.smtp import SmtpServer
-from workflow.replies import Reply, reply_submit
+from workflow.replies import Reply, reply_needs_approval, reply_submit
 from workflow.taking import case_take_next
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,27 @@ def test_an_english_admin_after_an_italian_one_shows_no_italian_labels(
     assert "Scegli" not in html and "Coda" not in html and "Salva" not in html
     listing = admin_client.get(reverse(f"wagtailsnippets_correspondence_{model}:list"))
     assert "Stato" not in listing.content.decode() and "Attivo" not in listing.content.decode()
+
+
+def test_an_administrator_sets_approval_for_one_pool_on_the_membership_form(
+    admin_client: Client,
+    make_operator: Callable[..., User],
+    make_case: Callable[..., CasePage],
+    sinistri: PoolPage,
+    pagamenti: PoolPage,
+) -> None:
+    op = make_operator("op", sinistri, pagamenti)
+    membership = PoolMembership.objects.get(user=op, pool=pagamenti)
+    url = reverse("wagtailsnippets_correspondence_poolmembership:edit", args=[membership.pk])
+    form = admin_client.get(url).content.decode()
+    assert 'name="needs_approval"' in form and "Replies need approval in this pool" in form
+    data = {"user": str(op.pk), "pool": str(pagamenti.pk), "priority": "2"}
+    assert admin_client.post(url, {**data, "needs_approval": "on"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.needs_approval and membership.priority == 2
+    assert reply_needs_approval(user=op, case=make_case(pagamenti))
+    assert not reply_needs_approval(user=op, case=make_case(sinistri))
+    listing = admin_client.get(reverse("wagtailsnippets_correspondence_poolmembership:list"))
+    assert "Replies need approval in this pool" in listing.content.decode()
+    assert admin_client.post(url, data).status_code == 302  # unticked: no longer
+    assert not reply_needs_approval(user=op, case=make_case(pagamenti))

@@ -13,6 +13,7 @@ from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage, PoolPage, Urgency
 from workflow.escalation import escalations_due, escalations_run
+from workflow.history import case_history
 from workflow.lifecycle import case_take
 from workflow.models import Escalation, EscalationRule, Notice
 
@@ -62,6 +63,15 @@ def test_breach_notifies_leaders_raises_urgency_and_reassigns(
     assert entry.data["rule"] == "Oltre il termine"
     assign = PageLogEntry.objects.get(page_id=case.pk, action="correspondence.case.assign")
     assert assign.data["by_escalation"] == "Oltre il termine"
+    (shown,) = [e for e in case_history(case=case) if e.action.endswith(".escalate")]
+    assert shown.actor == "Oltre il termine"
+    assert shown.details == [
+        "Escalation rule “Oltre il termine”",
+        "The case was late",
+        "Urgency raised",
+        "Reassigned",
+        "Team leaders notified",
+    ]
 
 
 @pytest.mark.django_db

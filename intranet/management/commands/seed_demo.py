@@ -156,7 +156,6 @@ RESOLUTIONS = [
         "Passed to another office",
     ),
 ]
-MANAGER_PERMS = [permissions.VIEW, permissions.EXPORT]
 
 
 class Command(BaseCommand):
@@ -215,10 +214,7 @@ class Command(BaseCommand):
 
     def groups(self, pools: dict[str, PoolPage]) -> None:
         for pool in pools.values():
-            permissions.pool_teams_grant(pool=pool, name=pool.title)
-            managers, _ = Group.objects.get_or_create(name="Managers")
-            for perm in MANAGER_PERMS:
-                permissions.pool_permission_grant(group=managers, perm=perm, pool=pool)
+            permissions.pool_roles_grant(pool=pool)
         editors, _ = Group.objects.get_or_create(name="Editors")
         editors.permissions.add(
             *Permission.objects.filter(

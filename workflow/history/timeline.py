@@ -1,15 +1,11 @@
 """A case's history in words: each audit entry with who (a person, or a rule by its name),
 when, and what its data says (reasons, assignees, pools, category, urgency, deadlines,
-resolution), and the whole record of a case as one file for a legal dossier.
+resolution, and through ``steps`` approvals, consultations and hand-overs).
 
 Entries are read from Wagtail's audit log, which no screen edits or deletes; ids in
 their data are looked up once for the whole timeline.
 """
 
-import hashlib
-import io
-import json
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,12 +18,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
-from correspondence.models import CasePage, Category, Message, PoolPage, Urgency
+from correspondence.models import CasePage, Category, PoolPage, Urgency
+from workflow.history.steps import step_details, steps_for
 from workflow.models import RoutingRule
 
 # Our actions, and the rules' own ("workflow.rule.apply"), are the case's history;
 # Wagtail's own "created" and "published" entries repeat ours.
 HISTORY_PREFIXES = ("correspondence.", "workflow.rule.apply")
+DEADLINES = "correspondence.case.deadlines"
 
 
 @dataclass
@@ -65,12 +63,23 @@ def _collect(entries: Iterable[PageLogEntry], keys: dict[str, tuple[str, ...]]) 
         parts = [data, data.get("before") or {}, data.get("after") or {}]
         for key in keys.get(entry.action.rsplit(".", 1)[-1], keys.get("*", ())):
             found |= {p[key] for p in parts if isinstance(p.get(key), int)}
-    return found
+            found |= {n for p in parts if isinstance(p.get(key), list) for n in p[key]}
+    return {n for n in found if isinstance(n, int)}
 
 
 def names_for(entries: Sequence[PageLogEntry]) -> Names:
     """Looks up every user, pool, category and rule the entries mention, in four queries."""
-    user_ids = _collect(entries, {"release": ("assignee", "from"), "*": ("assignee",)})
+    user_ids = _collect(
+        entries,
+        {
+            "release": ("assignee", "from"),
+            "hand_over": ("from", "to"),
+            "reply_approved": ("author",),
+            "reply_rejected": ("author",),
+            "colleagues_consult": ("colleagues",),
+            "*": ("assignee",),
+        },
+    )
     pool_ids = _collect(entries, {"transfer": ("from", "to"), "apply": ("pool_id",)})
     category_ids = _collect(entries, {"classify": ("category",), "apply": ("category_id",)})
     rule_ids = _collect(entries, {"apply": ("rule",), "*": ("by_rule",)})
@@ -120,7 +129,8 @@ def _details(entry: PageLogEntry, names: Names) -> list[str]:
     lines += _deadlines(action, data)
     lines += _closing_and_more(action, data, names)
     reason = data.get("reason")
-    if reason and not data.get("by_escalation"):
+    # A rejection's reason is the leader's comment, which ``steps`` words itself.
+    if reason and not data.get("by_escalation") and action != "reply_rejected":
         text = _("nobody worked on it") if reason == "untouched" else reason
         lines.append(_("Reason: %(reason)s") % {"reason": text})
     return lines
@@ -151,7 +161,8 @@ def _classification(data: dict[str, Any], names: Names) -> list[str]:
 
 
 def _deadlines(action: str, data: dict[str, Any]) -> list[str]:
-    if action != "deadlines":
+    # A case's creation records the due times it starts with; each change, the new ones.
+    if action not in ("deadlines", "create"):
         return []
     lines = [_("Policy: %(name)s") % {"name": data["policy"]}] if data.get("policy") else []
     for key, label in (
@@ -174,6 +185,7 @@ def _closing_and_more(action: str, data: dict[str, Any], names: Names) -> list[s
         lines.insert(0, _("Rule “%(rule)s”") % {"rule": _rule(names, data["rule"])})
     if action == "escalate":
         lines.append(_("Escalation rule “%(rule)s”") % {"rule": data.get("rule", "?")})
+        lines += _escalation_done(data)
     if action == "reply" and data.get("to"):
         lines.append(_("To: %(to)s") % {"to": ", ".join(data["to"])})
     if action == "reopen" and data.get("by") == "customer":
@@ -185,6 +197,17 @@ def _closing_and_more(action: str, data: dict[str, Any], names: Names) -> list[s
             else _("Waiting for the customer")
         )
     return lines
+
+
+def _escalation_done(data: dict[str, Any]) -> list[str]:
+    when = {"warning": _("The case was about to be late"), "breach": _("The case was late")}
+    done = {
+        "urgency": _("Urgency raised"),
+        "reassign": _("Reassigned"),
+        "notify": _("Team leaders notified"),
+    }
+    lines = [str(when[data["kind"]])] if data.get("kind") in when else []
+    return lines + [str(done[d]) for d in data.get("done") or [] if d in done]
 
 
 def _actor(entry: PageLogEntry, names: Names) -> str:
@@ -205,104 +228,21 @@ def _actor(entry: PageLogEntry, names: Names) -> str:
 def case_history(*, case: CasePage) -> list[Event]:
     """Every recorded change of the case, oldest first, in words."""
     entries = history_entries(case)
-    names = names_for(entries)
+    names, steps = names_for(entries), steps_for(entries)
     events = []
     closings = [e for e in entries if e.action == "correspondence.case.close"]
+    deadlines_seen = False
     for entry in entries:
-        details = _details(entry, names)
+        details = _details(entry, names) + step_details(entry, names.users, steps)
         if closings and entry is closings[-1] and "resolution_text" not in (entry.data or {}):
             # Closed before the entry kept its text: the case's text is its last closing's.
             details.append(case.resolution_text)
-        events.append(
-            Event(entry.timestamp, entry.action, str(entry.message), _actor(entry, names), details)
-        )
+        label = str(entry.message)
+        if entry.action == DEADLINES:
+            # The first due times (at creation, or the first entry) are set; later, recalculated.
+            label = _("Deadlines recalculated") if deadlines_seen else label
+        data = entry.data or {}
+        if entry.action == DEADLINES or any(data.get(k) for k in ("take", "reply", "close")):
+            deadlines_seen = True
+        events.append(Event(entry.timestamp, entry.action, label, _actor(entry, names), details))
     return events
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _case_facts(case: CasePage) -> dict[str, Any]:
-    fields = ("number", "state", "channel", "subject", "customer_name", "customer_email")
-    facts: dict[str, Any] = {name: getattr(case, name) for name in fields}
-    facts["customer_address"] = case.customer_address
-    facts["pool"] = case.pool.title
-    facts["category"] = case.category.name if case.category else None
-    facts["urgency"] = str(Urgency(case.urgency).label)
-    facts["assignee"] = case.assignee.get_username() if case.assignee else None
-    facts["resolution_type"] = case.resolution_type.name if case.resolution_type else None
-    facts["resolution_text"] = case.resolution_text
-    facts["answers"] = case.answers
-    for name in ("received_at", "taken_at", "first_reply_at", "closed_at", "take_due_at"):
-        facts[name] = _iso(getattr(case, name))
-    facts["reply_due_at"], facts["due_at"] = _iso(case.reply_due_at), _iso(case.due_at)
-    return facts
-
-
-def _message_record(message: Message, raw_name: str | None) -> dict[str, Any]:
-    return {
-        "kind": message.kind,
-        "date": _iso(message.date),
-        "from": message.from_address,
-        "from_name": message.from_name,
-        "to": message.to,
-        "cc": message.cc,
-        "subject": message.subject,
-        "message_id": message.message_id,
-        "text": message.text,
-        "pec": message.pec,
-        "raw_sha256": message.raw_sha256 or None,
-        "raw_file": raw_name,
-        "attachments": [
-            {
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-            }
-            for a in message.attachments.all()
-        ],
-    }
-
-
-def case_dossier(*, case: CasePage, exported_by: str, now: datetime | None = None) -> bytes:
-    """The case's whole record as a zip: ``case.json`` (facts, history, messages with the
-    SHA-256 of their raw originals) and each raw original as ``raw/<n>.eml``, checked
-    against its recorded SHA-256 (a mismatch is written in the JSON, never hidden)."""
-    buffer = io.BytesIO()
-    messages = []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        rows = Message.objects.filter(case=case).order_by("date", "pk")
-        for n, message in enumerate(rows.prefetch_related("attachments"), start=1):
-            raw_name = None
-            if message.raw:
-                with message.raw.open("rb") as handle:
-                    raw = handle.read()
-                raw_name = f"raw/{n:04d}.eml"
-                archive.writestr(raw_name, raw)
-            record = _message_record(message, raw_name)
-            if raw_name:
-                record["raw_sha256_verified"] = (
-                    hashlib.sha256(raw).hexdigest() == message.raw_sha256
-                )
-            messages.append(record)
-        history = [
-            {
-                "at": _iso(e.at),
-                "action": e.action,
-                "label": e.label,
-                "actor": e.actor,
-                "details": e.details,
-            }
-            for e in case_history(case=case)
-        ]
-        record = {
-            "exported_at": _iso(now or timezone.now()),
-            "exported_by": exported_by,
-            "case": _case_facts(case),
-            "history": history,
-            "messages": messages,
-        }
-        archive.writestr("case.json", json.dumps(record, ensure_ascii=False, indent=2))
-    return buffer.getvalue()
