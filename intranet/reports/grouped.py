@@ -140,9 +140,11 @@ def closed_durations(scope: Scope, period: Period) -> dict[str | None, dict[Any,
     """``durations.durations`` of the closed cases for all (key None), per "pool_id" and
     per "assignee_id", from one pass."""
     fractions = ", ".join(str(f) for f in FRACTIONS.values())
+    # date_part gives the seconds as a double directly; EXTRACT computes a numeric that
+    # percentile_cont then casts to the same double: 1.0 s against 0.7 s a span at 1M.
     columns = ", ".join(
-        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM"
-        f" ({end} - {start}))) FILTER (WHERE {end} IS NOT NULL)"
+        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY date_part('epoch',"
+        f" {end} - {start})) FILTER (WHERE {end} IS NOT NULL)"
         for start, end in SPANS.values()
     )
     sql = f"""
