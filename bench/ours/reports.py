@@ -4,14 +4,14 @@ A million cases made one by one through the services take an hour; here the Benc
 twelve month pages are made by the services and the cases are copied from one real case
 (made by ``case_create``) with ``INSERT … SELECT generate_series``: page rows with valid
 tree paths under their month, case rows, one message from the customer per case, one
-answer by the operator for most (each stamped with the case's pool, and with its operator
-if the case was taken by then, as intake and the outbox stamp them), the audit log's create entry, consultations (rows and
-log entries) for a tenth, and "worked" marks on one closed case in twenty. Every column
-not set here is copied from the real case, so a column another
-migration adds keeps that case's value. Histories (deterministic from the case's index):
-85% closed (due 72 h after arrival, closed 1 to 120 h after: about 40% late), 5% taken,
-the rest new; a tenth with a consultation; one in 25 reopened by its customer; a fifth
-with a questionnaire answer.
+answer by the operator for most (each stamped with the case's pool, and with its
+operator if the case was taken by then, as intake and the outbox stamp them), the audit
+log's create entry, consultations (rows and log entries) for a tenth, and "worked" marks
+on one closed case in twenty. Every column not set here is copied from the real case, so
+a column another migration adds keeps that case's value. Histories (deterministic from
+the case's index): 85% closed (due 72 h after arrival, closed 1 to 120 h after: about
+40% late), 5% taken, the rest new; a tenth with a consultation; one in 25 reopened by its
+customer; a fifth with a questionnaire answer.
 """
 
 import itertools
