@@ -37,6 +37,25 @@ def jpeg_validate(value: Any) -> None:
         raise ValidationError(_("The signature image must be a JPG file."))
 
 
+class NotificationKind(models.TextChoices):
+    """What a member of staff may choose to be told of by e-mail (workflow.notifications)."""
+
+    ASSIGNED = "assigned", _("New work assigned to me")
+    CONSULTATION_ANSWERED = "consultation_answered", _("A consultation of mine was answered")
+    REPLY_REJECTED = "reply_rejected", _("A reply of mine was rejected")
+    REPLY_APPROVED = "reply_approved", _("A reply of mine was approved")
+    APPROVAL_WAITING = "approval_waiting", _("A reply awaits my approval (team leaders)")
+    CONSULTATION_REMINDER = (
+        "consultation_reminder",
+        _("A department was reminded of a late answer (team leaders)"),
+    )
+    ESCALATION = "escalation", _("A case escalated (team leaders)")
+
+
+# Stored in ``UserProfile.notify_by_email`` for "every kind, those added later too".
+NOTIFY_ALL = "all"
+
+
 class UserProfile(models.Model):
     """What the intranet knows of a member of staff beyond their login."""
 
@@ -85,6 +104,10 @@ class UserProfile(models.Model):
     notifications_seen_at = models.DateTimeField(
         _("notifications seen at"), null=True, blank=True, editable=False
     )
+    # The NotificationKind values to be e-mailed about, or [NOTIFY_ALL]; empty: none.
+    notify_by_email = models.JSONField(
+        _("notifications by e-mail"), default=list, blank=True, editable=False
+    )
 
     panels = [
         FieldPanel("user", read_only=True),
@@ -100,6 +123,11 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def wants_email(self, kind: str) -> bool:
+        """Whether this member of staff chose to be e-mailed about notices of ``kind``."""
+        chosen = self.notify_by_email or []
+        return NOTIFY_ALL in chosen or kind in chosen
 
     def signature_parts(self) -> tuple[str, str]:
         """The signature as (plain text, sanitised HTML); a signature written before it

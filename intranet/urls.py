@@ -38,6 +38,12 @@ urlpatterns = [
     ),
     path("presence/", presence.presence_change, name="presence"),
     path("profile/", intranet_views.profile_edit, name="profile"),
+    path("profile/absences/", intranet_views.profile_absence_add, name="profile_absence_add"),
+    path(
+        "profile/absences/<int:absence_id>/remove/",
+        intranet_views.profile_absence_remove,
+        name="profile_absence_remove",
+    ),
     path(
         "profile/signature.jpg",
         intranet_views.profile_signature_image,

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail.users.models import UserProfile as WagtailUserProfile
@@ -48,3 +49,10 @@ def admin_language_follow(sender: Any, instance: UserProfile, **kwargs: Any) -> 
     WagtailUserProfile.objects.update_or_create(
         user_id=instance.user_id, defaults={"preferred_language": instance.language}
     )
+
+
+@hooks.register("register_log_actions")
+def register_absence_log_actions(actions: Any) -> None:
+    """The absences set and removed from the profile page (intranet.absences)."""
+    actions.register_action("intranet.absence.set", _("Absence recorded"), _("Absence recorded"))
+    actions.register_action("intranet.absence.remove", _("Absence removed"), _("Absence removed"))

@@ -10,6 +10,8 @@ class WorkflowConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+        from wagtail.models import PageLogEntry
         from wagtail.signals import workflow_rejected
 
         from workflow import approval
@@ -19,9 +21,20 @@ class WorkflowConfig(AppConfig):
         PoolLeaderApprovalTask.approver_check = staticmethod(approval.reply_may_approve)
         PoolLeaderApprovalTask.reviewable_ids = staticmethod(approval.reviewable_ids)
         workflow_rejected.connect(_reply_rejected, dispatch_uid="workflow.reply_rejected")
+        # Each new entry of a case's log may tell someone by mail, in its transaction.
+        post_save.connect(
+            _log_entry_written, sender=PageLogEntry, dispatch_uid="workflow.notification_mails"
+        )
 
 
 def _reply_rejected(sender: Any, instance: Any, user: Any = None, **kwargs: Any) -> None:
     from workflow.approval import reply_rejected
 
     reply_rejected(workflow_state=instance, user=user)
+
+
+def _log_entry_written(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    from workflow.notifications import notification_mails_queue
+
+    if created and not kwargs.get("raw"):
+        notification_mails_queue(entry=instance)

@@ -22,21 +22,52 @@ from wagtail.log_actions import log
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.intake.threads import thread_keys
 from correspondence.intake.understand import Understood
-from correspondence.models import Attachment, CasePage, Department, Message, State
+from correspondence.models import (
+    Attachment,
+    CasePage,
+    Department,
+    Message,
+    OutgoingMail,
+    State,
+)
 from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
+from correspondence.outbox.texts import consultation_text, reminder_text
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
-from workflow.deadlines import due_after
+from workflow.deadlines import (
+    WorkCalendar,
+    business_add,
+    due_after,
+    next_open,
+    working_days_add,
+)
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Consultation
 from workflow.transitions import Action, allowed_actions
 
 
-def consultation_due(*, department: Department, sent_at: datetime) -> datetime:
-    """When the department's answer is due: hours on the clock, or working days."""
-    if department.response_unit == Department.Unit.HOURS:
-        return sent_at + timedelta(hours=department.response_time)
-    return due_after(sent_at, working_days=department.response_time)
+def consultation_calendar(*, department: Department, case: CasePage) -> WorkCalendar | None:
+    """The working calendar a consultation counts on: the department's own, else that of
+    the case's service-level policy; None when neither has one."""
+    if department.calendar_id is not None:
+        return department.calendar.work_calendar()
+    policy = case.sla_policy
+    return policy.calendar.work_calendar() if policy is not None else None
+
+
+def consultation_due(
+    *, department: Department, sent_at: datetime, calendar: WorkCalendar | None = None
+) -> datetime:
+    """When the department's answer is due: so many open hours or working days of
+    ``calendar``; without one, hours on the clock or Monday-to-Friday days."""
+    hours = department.response_unit == Department.Unit.HOURS
+    if calendar is None:
+        if hours:
+            return sent_at + timedelta(hours=department.response_time)
+        return due_after(timezone.localtime(sent_at), working_days=department.response_time)
+    if hours:
+        return business_add(sent_at, timedelta(hours=department.response_time), calendar)
+    return next_open(working_days_add(sent_at, department.response_time, calendar), calendar)
 
 
 def _require_consulter(user: Any, case: CasePage) -> None:
@@ -67,6 +98,44 @@ def _files(case: CasePage, attachment_ids: Sequence[int]) -> list[OutgoingAttach
     return files
 
 
+def _question_queue(
+    *,
+    case: CasePage,
+    user: Any,
+    department: Department,
+    question: str,
+    message_ids: Sequence[int],
+    attachment_ids: Sequence[int],
+) -> OutgoingMail:
+    """Queues the consultation mail: the published consultation text, then the chosen
+    messages quoted, the chosen attachments attached."""
+    mailbox = outgoing_mailbox_for(case=case)
+    if mailbox is None:
+        raise CaseActionDenied(_("No mailbox of this pool can send mail."))
+    quoted = _quoted(case, message_ids)
+    subject, text = consultation_text(
+        case=case, department=department, question=question, operator=user
+    )
+    try:
+        return outgoing_queue(
+            case=case,
+            mailbox=mailbox,
+            author=user,
+            kind=Message.Kind.CONSULTATION_OUT,
+            to=department.email_list(),
+            subject=subject,
+            text=text.rstrip() + (f"\n\n{quoted}" if quoted else ""),
+            in_reply_to=None,
+            references=[],
+            automatic=False,
+            attachments=_files(case, attachment_ids),
+        )
+    except InvalidAddress as exc:
+        raise CaseActionInvalid(
+            _("The department's addresses cannot receive mail (%(detail)s).") % {"detail": exc}
+        ) from exc
+
+
 @transaction.atomic
 def consultation_send(
     *,
@@ -86,29 +155,14 @@ def consultation_send(
         raise CaseActionInvalid(_("Write the question for the department."))
     if not department.active or not department.email_list():
         raise CaseActionInvalid(_("This department has no address to write to."))
-    mailbox = outgoing_mailbox_for(case=case)
-    if mailbox is None:
-        raise CaseActionDenied(_("No mailbox of this pool can send mail."))
-    quoted = _quoted(case, message_ids)
-    text = question.strip() + (f"\n\n{quoted}" if quoted else "")
-    try:
-        outgoing = outgoing_queue(
-            case=case,
-            mailbox=mailbox,
-            author=user,
-            kind=Message.Kind.CONSULTATION_OUT,
-            to=department.email_list(),
-            subject=_("Consultation: %(subject)s") % {"subject": case.subject},
-            text=text,
-            in_reply_to=None,
-            references=[],
-            automatic=False,
-            attachments=_files(case, attachment_ids),
-        )
-    except InvalidAddress as exc:
-        raise CaseActionInvalid(
-            _("The department's addresses cannot receive mail (%(detail)s).") % {"detail": exc}
-        ) from exc
+    outgoing = _question_queue(
+        case=case,
+        user=user,
+        department=department,
+        question=question.strip(),
+        message_ids=message_ids,
+        attachment_ids=attachment_ids,
+    )
     now = timezone.now()
     consultation = Consultation.objects.create(
         case=case,
@@ -117,7 +171,11 @@ def consultation_send(
         asked_by=user,
         message_id=outgoing.message_id,
         sent_at=now,
-        due_at=consultation_due(department=department, sent_at=now),
+        due_at=consultation_due(
+            department=department,
+            sent_at=now,
+            calendar=consultation_calendar(department=department, case=case),
+        ),
     )
     case_transition(
         case=case,
@@ -195,21 +253,45 @@ def _answer_record(consultation: Consultation, understood: Understood) -> None:
         log(instance=case, action="correspondence.case.consultation_answered", data=data)
 
 
+def reminder_moment(*, consultation: Consultation, calendar: WorkCalendar | None) -> datetime:
+    """When the consultation's next reminder is due: at its due time, then each interval
+    after the last reminder; on a calendar, moved to its next opening (no reminder leaves
+    on a closed day or at night)."""
+    moment = consultation.due_at
+    if consultation.last_reminder_at is not None:
+        interval = timedelta(hours=consultation.department.reminder_interval_hours)
+        moment = max(moment, consultation.last_reminder_at + interval)
+    return next_open(moment, calendar) if calendar is not None else moment
+
+
 def consultations_due_reminder(*, now: datetime) -> list[Consultation]:
     """Open consultations past their due time whose department gets another reminder now:
-    fewer than its maximum sent, the last one at least its interval ago."""
+    fewer than its maximum sent, the next reminder's moment (``reminder_moment``) come."""
     candidates = (
         Consultation.objects.filter(answered_at__isnull=True, due_at__lte=now)
         .filter(reminders_sent__lt=F("department__reminder_max"))
-        .select_related("department", "case")
+        .select_related("department__calendar", "case__sla_policy__calendar")
         .order_by("due_at")
     )
-    return [
-        c
-        for c in candidates
-        if c.last_reminder_at is None
-        or now - c.last_reminder_at >= timedelta(hours=c.department.reminder_interval_hours)
-    ]
+    calendars: dict[tuple[int | None, int | None], WorkCalendar | None] = {}
+    due = []
+    for c in candidates:
+        key = (c.department.calendar_id, c.case.sla_policy_id)
+        if key not in calendars:
+            calendars[key] = consultation_calendar(department=c.department, case=c.case)
+        if reminder_moment(consultation=c, calendar=calendars[key]) <= now:
+            due.append(c)
+    return due
+
+
+def _reminder_due(consultation: Consultation, now: datetime) -> bool:
+    """``consultations_due_reminder``'s test for one (locked) consultation."""
+    if consultation.answered_at is not None or consultation.due_at > now:
+        return False
+    if consultation.reminders_sent >= consultation.department.reminder_max:
+        return False
+    calendar = consultation_calendar(department=consultation.department, case=consultation.case)
+    return reminder_moment(consultation=consultation, calendar=calendar) <= now
 
 
 @transaction.atomic
@@ -221,21 +303,25 @@ def consultation_remind(*, consultation_id: int, now: datetime) -> bool:
         .select_related("department", "case")
         .get(pk=consultation_id)
     )
-    if consultation not in consultations_due_reminder(now=now):
+    if not _reminder_due(consultation, now):
         return False
     case, department = consultation.case, consultation.department
     mailbox = outgoing_mailbox_for(case=case)
     if mailbox is None:
         return False
-    text = department.reminder_text.replace("{number}", case.number)
-    text = text.replace("{subject}", case.subject)
+    subject, text = reminder_text(
+        case=case,
+        department=department,
+        question=consultation.question,
+        sent_at=consultation.sent_at,
+    )
     outgoing = outgoing_queue(
         case=case,
         mailbox=mailbox,
         kind=Message.Kind.CONSULTATION_OUT,
         to=department.email_list(),
-        subject=_("Reminder: consultation on %(subject)s") % {"subject": case.subject},
-        text=f"{text}\n\n{consultation.question}",
+        subject=subject,
+        text=text,
         in_reply_to=consultation.message_id,
         references=[consultation.message_id],
         automatic=True,

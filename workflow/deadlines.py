@@ -258,3 +258,24 @@ def due_after(start: datetime, *, working_days: int, holidays: Collection[date] 
         if moment.weekday() < 5 and moment.date() not in holidays:
             remaining -= 1
     return moment
+
+
+def working_days_add(start: datetime, days: int, calendar: WorkCalendar) -> datetime:
+    """The same local time of day `days` working days of `calendar` after `start`'s local
+    day (weekends without hours, holidays and closures skipped), in `start`'s zone.
+
+    Raises ValueError for a negative count or a calendar without working days.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    local = start.astimezone(calendar.zone)
+    day = local.date()
+    for _ in range(days):
+        day = working_day_from(day + timedelta(days=1), calendar)
+    moment = datetime.combine(day, local.timetz().replace(tzinfo=None), calendar.zone)
+    return moment.astimezone(start.tzinfo)
+
+
+def next_open(moment: datetime, calendar: WorkCalendar) -> datetime:
+    """`moment` itself when the calendar is open then, else its next opening."""
+    return business_add(moment, timedelta(0), calendar)

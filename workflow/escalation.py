@@ -9,21 +9,21 @@ and then finds the row, and does nothing.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_users_with_perms
 from wagtail.log_actions import log
 
-from correspondence.models import CasePage, PoolPage, State
-from correspondence.permissions import LEAD, WORK, may
+from correspondence.models import CasePage, State
+from correspondence.outbox.texts import staff_language
+from correspondence.permissions import WORK, may
 from correspondence.services.deadlines import case_deadlines_recompute
+from intranet.models import NotificationKind
 from workflow.lifecycle import case_locked, case_transition
 from workflow.models import Escalation, EscalationRule, EscalationWhen, Notice
+from workflow.notifications import notification_mail_queue, pool_leaders
 from workflow.transitions import Action, allowed_actions
 
 
@@ -127,24 +127,19 @@ def _act(*, case: CasePage, rule: EscalationRule, kind: str, now: datetime) -> l
     return done
 
 
-def pool_leaders(pool: PoolPage) -> list[Any]:
-    """The active users who lead the pool, by their own or their groups' permission."""
-    users = get_users_with_perms(
-        pool, only_with_perms_in=[LEAD], with_group_users=True, with_superusers=False
-    )
-    return [user for user in users if user.is_active]
-
-
 def _leaders_notify(*, case: CasePage, rule: EscalationRule, kind: str, now: datetime) -> None:
-    """A notice to each team leader of the pool, in their own language."""
+    """A notice to each team leader of the pool, in their own language, on the board and,
+    for those who chose so in their profile, by mail (in this exactly-once transaction)."""
     notices = []
     for leader in pool_leaders(case.pool):
-        profile = getattr(leader, "profile", None)
-        with translation.override(getattr(profile, "language", "") or settings.LANGUAGE_CODE):
+        with translation.override(staff_language(leader)):
             text = (
                 _("Case %(number)s is late (%(rule)s).")
                 if kind == EscalationWhen.BREACH
                 else _("Case %(number)s is about to be late (%(rule)s).")
             ) % {"number": case.number, "rule": rule.name}
         notices.append(Notice(user=leader, case=case, text=text[:500], created_at=now))
+        notification_mail_queue(
+            user=leader, case=case, kind=NotificationKind.ESCALATION, event=text
+        )
     Notice.objects.bulk_create(notices)

@@ -29,7 +29,12 @@ from wagtail.models import (
 )
 
 from correspondence.outbox.compose import bodies_signed
-from correspondence.outbox.placeholders import PLACEHOLDERS, placeholders_fill
+from correspondence.outbox.placeholders import (
+    PLACEHOLDERS,
+    PLACEHOLDERS_OF_KIND,
+    placeholders_fill,
+    placeholders_of,
+)
 from correspondence.outbox.placeholders import placeholders_problems as _problems
 
 # The admin's list of placeholders: their descriptions are translated where shown.
@@ -44,11 +49,21 @@ PLACEHOLDER_LABELS: dict[str, Any] = {
     "received_at": _("when the message arrived"),
 }
 assert set(PLACEHOLDER_LABELS) == set(PLACEHOLDERS)
+# Those of some kinds of text only (see PLACEHOLDERS_OF_KIND).
+KIND_PLACEHOLDER_LABELS: dict[str, Any] = {
+    "department": _("the department's name (consultations and reminders)"),
+    "question": _("the question asked (consultations and reminders)"),
+    "sent_at": _("when the consultation was sent (reminders)"),
+    "event": _("what happened, in a sentence (notifications)"),
+    "link": _("the address of the case in the intranet (notifications)"),
+}
+assert set(KIND_PLACEHOLDER_LABELS) == {n for k in PLACEHOLDERS_OF_KIND.values() for n in k}
 
 
 def _placeholder_help() -> str:
+    labels = {**PLACEHOLDER_LABELS, **KIND_PLACEHOLDER_LABELS}
     rows = format_html_join(
-        "", "<li><code>{{{}}}</code> — {}</li>", ((k, v) for k, v in PLACEHOLDER_LABELS.items())
+        "", "<li><code>{{{}}}</code> — {}</li>", ((k, v) for k, v in labels.items())
     )
     intro = gettext("You may write these placeholders; each is replaced when the mail is sent:")
     outro = gettext("Write {{ or }} for a brace. Anything else between braces is refused on save.")
@@ -58,11 +73,12 @@ def _placeholder_help() -> str:
 placeholder_help = lazy(_placeholder_help, str)
 
 
-def placeholders_validate(**fields: str) -> None:
-    """Raises ``ValidationError`` naming, per field, each unknown placeholder or stray brace."""
+def placeholders_validate(*, kind: str = "", **fields: str) -> None:
+    """Raises ``ValidationError`` naming, per field, each placeholder unknown to a text of
+    ``kind`` (see ``placeholders_of``) or stray brace."""
     errors: dict[str, list[str]] = {}
     for field, text in fields.items():
-        for problem in _problems(text or ""):
+        for problem in _problems(text or "", kind):
             if problem.kind == "unknown":
                 message = gettext(
                     "Unknown placeholder %(token)s (character %(position)s). Use one of: %(known)s."
@@ -72,7 +88,7 @@ def placeholders_validate(**fields: str) -> None:
                     "A lone brace “%(token)s” at character %(position)s: write {{ or }} "
                     "for a brace, or close the placeholder."
                 )
-            known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+            known = ", ".join(f"{{{name}}}" for name in placeholders_of(kind))
             errors.setdefault(field, []).append(
                 message % {"token": problem.token, "position": problem.position, "known": known}
             )
@@ -92,6 +108,12 @@ def sample_values(language: str, operator_name: str = "") -> dict[str, str]:
             "pool": "Sinistri",
             "deadline": formats.date_format(date(2026, 3, 10), "DATE_FORMAT"),
             "received_at": formats.date_format(datetime(2026, 3, 3, 9, 41), "DATETIME_FORMAT"),
+            "department": gettext("Legal department"),
+            "question": gettext("Is the damage covered by the policy?"),
+            "sent_at": formats.date_format(datetime(2026, 3, 4, 10, 5), "DATETIME_FORMAT"),
+            "event": gettext("Case %(number)s was assigned to you.")
+            % {"number": "SIN-2026-000123"},
+            "link": "https://intranet.example.com/sinistri/2026/03/sin-2026-000123/",
         }
 
 
@@ -122,10 +144,11 @@ class PreviewedText(PreviewableMixin):
             with profile.signature_image.open("rb") as handle:
                 image = "data:image/jpeg;base64," + base64.b64encode(handle.read()).decode()
         subject, body = self.preview_texts()
-        text = placeholders_fill(body, values)
+        kind = getattr(self, "kind", "")
+        text = placeholders_fill(body, values, kind)
         plain, html = bodies_signed(text, signature, "signature" if image else None, signature_html)
         context.update(
-            subject=placeholders_fill(subject, values),
+            subject=placeholders_fill(subject, values, kind),
             plain=plain,
             html=html.replace('src="cid:signature"', f'src="{image}"') if image else html,
         )
@@ -214,7 +237,7 @@ class MailText(
 
     def clean(self) -> None:
         super().clean()
-        placeholders_validate(subject=self.subject, body=self.body)
+        placeholders_validate(kind=self.kind, subject=self.subject, body=self.body)
         if self.mailbox_id and self.kind != self.Kind.AUTO_REPLY:
             raise ValidationError(
                 {"mailbox": gettext("Only auto-replies can belong to a mailbox.")}

@@ -31,6 +31,8 @@ class Message(models.Model):
         # The same message received again by another watched mailbox (To one
         # pool, Cc another): kept as evidence on the case the first copy opened.
         COPY = "copy", _("Copy from another mailbox")
+        # An e-mail telling a member of staff about the case (workflow.notifications).
+        NOTIFICATION = "notification", _("Notification to staff")
 
     case = models.ForeignKey(
         "correspondence.CasePage",

@@ -1,6 +1,7 @@
 """Reference data editors manage: departments, categories and questions, resolution types."""
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,8 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.models import Orderable
+
+from correspondence.models.mail_texts import placeholders_validate
 
 
 def _in_language(obj: models.Model, stem: str) -> str:
@@ -55,11 +58,16 @@ class Department(models.Model):
     )
     reminder_text = models.TextField(
         _("reminder text"),
+        blank=True,
         default=_(
             "Good morning,\n\nwe are still waiting for your answer to our consultation on "
             "case {number}. Please answer this e-mail.\n\nThank you"
         ),
-        help_text=_("{number} is replaced by the case number, {subject} by the subject."),
+        help_text=_(
+            "The placeholders of the reminder mail texts are replaced: {case_number}, "
+            "{subject}, {department}, {question}, {sent_at}, … Empty: the published reminder "
+            "text of the mail texts."
+        ),
     )
     reminder_interval_hours = models.PositiveSmallIntegerField(
         _("hours between reminders"), default=24
@@ -67,13 +75,34 @@ class Department(models.Model):
     reminder_max = models.PositiveSmallIntegerField(
         _("maximum number of reminders"), default=3, help_text=_("0: never remind.")
     )
+    calendar = models.ForeignKey(
+        "correspondence.WorkingCalendar",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working calendar"),
+        help_text=_(
+            "The response time and the reminders count on this calendar's open time. Empty: "
+            "the calendar of the case's service-level policy."
+        ),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the mails to this department. Empty: the pool's."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     panels = [
         FieldPanel("name"),
         FieldPanel("emails"),
+        FieldPanel("language"),
         FieldPanel("response_time"),
         FieldPanel("response_unit"),
+        FieldPanel("calendar"),
         FieldPanel("reminder_text"),
         FieldPanel("reminder_interval_hours"),
         FieldPanel("reminder_max"),
@@ -90,6 +119,10 @@ class Department(models.Model):
 
     def email_list(self) -> list[str]:
         return [e.strip() for e in self.emails.splitlines() if e.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        placeholders_validate(kind="reminder", reminder_text=self.reminder_text)
 
 
 class Category(NamedInLanguages, ClusterableModel):

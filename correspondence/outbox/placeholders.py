@@ -23,8 +23,31 @@ PLACEHOLDERS: dict[str, str] = {
     "deadline": "the date by which the case is answered",
     "received_at": "when the message arrived",
 }
+# Placeholders only some kinds of text have, by the kind of ``MailText``: what is
+# asked of a department, and what a notice tells a member of staff.
+PLACEHOLDERS_OF_KIND: dict[str, dict[str, str]] = {
+    "consultation": {
+        "department": "the department's name",
+        "question": "the question asked",
+    },
+    "reminder": {
+        "department": "the department's name",
+        "question": "the question asked",
+        "sent_at": "when the consultation was sent",
+    },
+    "notification": {
+        "event": "what happened, in a sentence",
+        "link": "the address of the case in the intranet",
+    },
+}
 # Older texts wrote {number}: kept working, same value as {case_number}.
 ALIASES: dict[str, str] = {"number": "case_number"}
+
+
+def placeholders_of(kind: str = "") -> dict[str, str]:
+    """The placeholders a text of ``kind`` may use: every case's, then its own."""
+    return {**PLACEHOLDERS, **PLACEHOLDERS_OF_KIND.get(kind, {})}
+
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -38,9 +61,11 @@ class Problem:
     position: int
 
 
-def placeholders_problems(template: str) -> list[Problem]:
-    """Every unknown ``{name}`` and every stray brace of ``template``, in order; empty when
-    the text is fine. ``position`` counts characters from 1, as an editor would."""
+def placeholders_problems(template: str, kind: str = "") -> list[Problem]:
+    """Every unknown ``{name}`` (unknown to a text of ``kind``) and every stray brace of
+    ``template``, in order; empty when the text is fine. ``position`` counts characters
+    from 1, as an editor would."""
+    known = placeholders_of(kind)
     problems: list[Problem] = []
     for match in _TOKEN.finditer(template):
         token = match.group(0)
@@ -49,14 +74,16 @@ def placeholders_problems(template: str) -> list[Problem]:
         name = match.group(1)
         if name is None:
             problems.append(Problem("brace", token, match.start() + 1))
-        elif name.strip() not in PLACEHOLDERS and name.strip() not in ALIASES:
+        elif name.strip() not in known and name.strip() not in ALIASES:
             problems.append(Problem("unknown", token, match.start() + 1))
     return problems
 
 
-def placeholders_fill(template: str, values: Mapping[str, str]) -> str:
-    """``template`` with each known ``{name}`` replaced by ``values[name]`` (blank when
-    missing); anything else, unknown names and stray braces included, is left as it is."""
+def placeholders_fill(template: str, values: Mapping[str, str], kind: str = "") -> str:
+    """``template`` with each ``{name}`` known to a text of ``kind`` replaced by
+    ``values[name]`` (blank when missing); anything else, unknown names and stray braces
+    included, is left as it is."""
+    known = placeholders_of(kind)
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -64,7 +91,7 @@ def placeholders_fill(template: str, values: Mapping[str, str]) -> str:
             return token[0]
         name = (match.group(1) or "").strip()
         name = ALIASES.get(name, name)
-        if match.group(1) is None or name not in PLACEHOLDERS:
+        if match.group(1) is None or name not in known:
             return token
         return values.get(name, "")
 

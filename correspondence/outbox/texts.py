@@ -6,14 +6,16 @@ the mailbox's own auto-reply, then the pool's, then the one for every pool. With
 text the built-in default auto-reply is used, translated into that language.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
-from correspondence.models import CasePage, Mailbox, MailText, PoolPage, QuickReply
+from correspondence.models import CasePage, Department, Mailbox, MailText, PoolPage, QuickReply
 from correspondence.outbox.placeholders import placeholders_fill
 
 
@@ -144,3 +146,122 @@ def quick_replies_for(*, case: CasePage, operator: Any) -> list[dict[str, str]]:
         {"title": r.title, "text": placeholders_fill(r.text, values), "language": r.language}
         for r in sorted(replies, key=rank)
     ]
+
+
+def staff_language(user: Any) -> str:
+    """The interface language a member of staff chose, else the site's."""
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
+
+
+def _filled(
+    kind: str,
+    *,
+    case: CasePage,
+    languages: Sequence[str],
+    values: dict[str, str],
+    default: Callable[[], tuple[str, str]],
+) -> tuple[str, str]:
+    """The live text of ``kind`` for ``case``'s pool in the first of ``languages`` that has
+    one, else ``default()`` in the first language, filled: (subject, body)."""
+    text = mail_text_choose(kind=kind, pool=case.pool, languages=languages)
+    language = text.language if text else languages[0]
+    if text is not None:
+        subject, body = text.subject, text.body
+    else:
+        with translation.override(language):
+            subject, body = default()
+    return placeholders_fill(subject, values, kind), placeholders_fill(body, values, kind)
+
+
+def department_languages(*, case: CasePage, department: Department) -> list[str]:
+    """The languages to write to ``department`` in, best first: its own, then the pool's."""
+    found = [department.language] if department.language else []
+    return [*found, case.pool.language] if case.pool.language not in found else found
+
+
+def consultation_text(
+    *, case: CasePage, department: Department, question: str, operator: Any
+) -> tuple[str, str]:
+    """The filled (subject, body) of the mail asking ``department`` about ``case``: the
+    published consultation text in the department's (else the pool's) language, else
+    the built-in one in that language."""
+    languages = department_languages(case=case, department=department)
+    values = case_values(case=case, operator=operator, language=languages[0])
+    values.update(department=department.name, question=question)
+    subject, body = _filled(
+        MailText.Kind.CONSULTATION,
+        case=case,
+        languages=languages,
+        values=values,
+        default=lambda: (
+            gettext("Consultation: {subject}"),
+            gettext("Good morning,\n\n{question}\n\nPlease answer this e-mail.\n\n{operator_name}"),
+        ),
+    )
+    return subject, body
+
+
+def reminder_text(
+    *, case: CasePage, department: Department, question: str, sent_at: datetime
+) -> tuple[str, str]:
+    """The filled (subject, body) of a reminder to ``department``: its own reminder text
+    when it has one, else the published reminder text, else the built-in one, in the
+    department's (else the pool's) language."""
+    languages = department_languages(case=case, department=department)
+    values = case_values(case=case, language=languages[0])
+    with translation.override(languages[0]):
+        sent = formats.date_format(timezone.localtime(sent_at), "DATETIME_FORMAT")
+    values.update(department=department.name, question=question, sent_at=sent)
+    subject, body = _filled(
+        MailText.Kind.REMINDER,
+        case=case,
+        languages=languages,
+        values=values,
+        default=lambda: (
+            gettext("Reminder: consultation on {subject}"),
+            gettext(
+                "Good morning,\n\nwe are still waiting for your answer to our consultation on "
+                "case {case_number}, sent on {sent_at}:\n\n{question}\n\nPlease answer this "
+                "e-mail.\n\nThank you"
+            ),
+        ),
+    )
+    own = department.reminder_text.strip()
+    if own and own not in _stock_reminders():
+        body = placeholders_fill(own, values, MailText.Kind.REMINDER) + f"\n\n{question}"
+    return subject, body
+
+
+def _stock_reminders() -> set[str]:
+    """A new department's reminder text in every language: a department that kept it has
+    no text of its own, and the editors' published reminder text speaks for it."""
+    stock = Department._meta.get_field("reminder_text").default
+    found = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(str(stock).strip())
+    return found
+
+
+def notification_text(*, case: CasePage, recipient: Any, event: str, link: str) -> tuple[str, str]:
+    """The filled (subject, body) of a notice to ``recipient`` about ``case``: the published
+    notification text in their interface language, else the built-in one. ``event`` is the
+    sentence saying what happened, already in that language."""
+    language = staff_language(recipient)
+    values = case_values(case=case, operator=recipient, language=language)
+    values.update(event=event, link=link)
+    subject, body = _filled(
+        MailText.Kind.NOTIFICATION,
+        case=case,
+        languages=[language],
+        values=values,
+        default=lambda: (
+            "{event}",
+            gettext(
+                "Hello {operator_name},\n\n{event}\n\nCase {case_number}: {subject}\n"
+                "Pool: {pool}\nOpen it: {link}\n"
+            ),
+        ),
+    )
+    return subject, body

@@ -64,7 +64,7 @@ def test_a_junior_answers_and_the_leader_approves_from_the_intranet(
 
     _login(page, live_server.url, "leader.sinistri")
     page.goto(live_server.url + "/work/approvals/")
-    page.click(f"a:has-text('{case.number}')")
+    page.click(f"main a:has-text('{case.number}')")  # not the top bar's notice of it
     page.wait_for_selector("#approval form[action$='/approve/'] textarea")
     page.fill(
         "#approval textarea[name=text]",

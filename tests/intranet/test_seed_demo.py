@@ -67,3 +67,15 @@ def test_demo_operator_sees_only_their_pools(demo: None) -> None:
     client.login(username="op.pagamenti", password="demo")
     assert client.get(PoolPage.objects.get(code="SIN").url).status_code == 403
     assert client.get(PoolPage.objects.get(code="PAG").url).status_code == 200
+
+
+def test_the_demo_carries_staff_notices_in_four_languages_and_a_consultation_text(
+    demo: None,
+) -> None:
+    from correspondence.models import MailText
+
+    notices = MailText.objects.filter(kind="notification", live=True, pool=None)
+    assert sorted(notices.values_list("language", flat=True)) == ["en", "it", "pl", "ro"]
+    for text in MailText.objects.exclude(kind="auto_reply"):
+        text.full_clean()  # every placeholder is one its kind has
+    assert MailText.objects.filter(kind="consultation", live=True).exists()

@@ -86,6 +86,10 @@ URLS: dict[str, Entry] = {
     "profile/": Entry(lambda w: "/profile/", expect(LOGGED_IN)),
     # One's own signature image only; nobody in the matrix has one.
     "profile/signature.jpg": Entry(lambda w: "/profile/signature.jpg", expect(set())),
+    "profile/absences/": Entry(lambda w: "/profile/absences/", POST_ONLY),
+    "profile/absences/<int:absence_id>/remove/": Entry(
+        lambda w: "/profile/absences/999999/remove/", POST_ONLY
+    ),
     "register/": Entry(lambda w: "/register/", expect(LEAD_A)),
     # Reports: team leaders (their pools) and managers (every pool) hold EXPORT.
     "reports/": Entry(lambda w: "/reports/", expect(LEAD_A | {"manager"})),

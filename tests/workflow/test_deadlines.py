@@ -18,9 +18,11 @@ from workflow.deadlines import (
     lateness,
     months_add,
     next_deadline,
+    next_open,
     open_time_between,
     term_end,
     warning_at,
+    working_days_add,
 )
 
 ROME, WARSAW, BUCHAREST = (
@@ -210,3 +212,34 @@ def test_next_deadline_is_the_soonest_pending() -> None:
     assert next_deadline(milestones=answered, take=take, reply=reply, close=close) == close
     for done in (Milestones(True, True, True, False), Milestones(False, True, False, True)):
         assert next_deadline(milestones=done, take=take, reply=reply, close=close) is None
+
+
+def test_working_days_keep_the_local_hour_across_holidays_and_a_clock_change() -> None:
+    rome = calendar(ROME, "IT")
+    # Friday 30 October 2026, 16:00 summer time; clocks went back on Sunday 25 October.
+    friday = datetime(2026, 10, 30, 16, 0, tzinfo=ROME)
+    # Monday 2 November: 1 November (All Saints) is a Sunday, so Monday counts.
+    assert working_days_add(friday, 1, rome) == datetime(2026, 11, 2, 16, 0, tzinfo=ROME)
+    summer = datetime(2026, 10, 23, 16, 0, tzinfo=ROME)
+    after = working_days_add(summer, 1, rome)
+    assert after == datetime(2026, 10, 26, 16, 0, tzinfo=ROME)  # 16:00 in winter time too
+    assert after.astimezone(UTC).hour == 15 and summer.astimezone(UTC).hour == 14
+    warsaw = calendar(WARSAW, "PL")
+    # 11 November is Polish Independence Day: Tuesday 10 + 1 working day is Thursday 12.
+    tuesday = datetime(2026, 11, 10, 10, 0, tzinfo=WARSAW)
+    assert working_days_add(tuesday, 1, warsaw) == datetime(2026, 11, 12, 10, 0, tzinfo=WARSAW)
+    with pytest.raises(ValueError):
+        working_days_add(tuesday, -1, warsaw)
+
+
+def test_next_open_is_the_moment_itself_when_open_else_the_next_opening() -> None:
+    rome = calendar(ROME, "IT")
+    open_now = datetime(2026, 12, 4, 10, 0, tzinfo=ROME)
+    assert next_open(open_now, rome) == open_now
+    lunch = datetime(2026, 12, 4, 13, 30, tzinfo=ROME)
+    assert next_open(lunch, rome) == datetime(2026, 12, 4, 14, 0, tzinfo=ROME)
+    saturday = datetime(2026, 12, 5, 11, 0, tzinfo=ROME)
+    # Monday 7 opens at 9; Tuesday 8 is a holiday, which Monday does not need.
+    assert next_open(saturday, rome) == datetime(2026, 12, 7, 9, 0, tzinfo=ROME)
+    eve = datetime(2026, 12, 7, 18, 0, tzinfo=ROME)
+    assert next_open(eve, rome) == datetime(2026, 12, 9, 9, 0, tzinfo=ROME)

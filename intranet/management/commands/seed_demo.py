@@ -110,6 +110,35 @@ QUICK_REPLIES = [
     ),
     ("Missing documents", "en", "To go on with case {case_number} we still need: "),
 ]
+# The notice by e-mail to staff, for every pool, in the four languages (kind, language).
+STAFF_TEXTS = {
+    ("notification", "it"): (
+        "[Corrispondenza] {event}",
+        "Ciao {operator_name},\n\n{event}\n\n{case_number} · {subject} · {pool}\n{link}",
+    ),
+    ("notification", "pl"): (
+        "[Corrispondenza] {event}",
+        "Cześć {operator_name},\n\n{event}\n\n{case_number} · {subject} · {pool}\n{link}",
+    ),
+    ("notification", "ro"): (
+        "[Corrispondenza] {event}",
+        "Bună {operator_name},\n\n{event}\n\n{case_number} · {subject} · {pool}\n{link}",
+    ),
+    ("notification", "en"): (
+        "[Corrispondenza] {event}",
+        "Hello {operator_name},\n\n{event}\n\n{case_number} · {subject} · {pool}\n{link}",
+    ),
+    ("consultation", "it"): (
+        "Richiesta di parere: {subject}",
+        "Gentile {department},\n\nper la pratica {case_number} vi chiediamo:\n\n{question}\n\n"
+        "Vi preghiamo di rispondere a questa e-mail.\n\n{operator_name}",
+    ),
+    ("reminder", "it"): (
+        "Sollecito: parere sulla pratica {case_number}",
+        "Gentile {department},\n\nattendiamo ancora il vostro parere, chiesto il {sent_at}:"
+        "\n\n{question}\n\nGrazie",
+    ),
+}
 # What editors may do in the admin: reference data and every text, published on their own.
 EDITOR_PERMISSIONS = (
     r"^(access_admin|(add|change|delete|view|publish|lock|unlock)_"
@@ -146,6 +175,14 @@ class Command(BaseCommand):
             self.groups(pools)
             self.users(pools, password)
             self.reference_data()
+            for (kind, language), (subject, body) in STAFF_TEXTS.items():
+                MailText.objects.get_or_create(
+                    kind=kind,
+                    pool=None,
+                    mailbox=None,
+                    language=language,
+                    defaults={"subject": subject, "body": body, "live": True},
+                )
             # The demo's PEC provider (its certificate made for the demo, keys discarded):
             # the signed envelope in reclami/ shows as certified, the others as unverified.
             pec_trust_import(data=DEMO_TRUST_LIST.read_bytes(), source="demo")

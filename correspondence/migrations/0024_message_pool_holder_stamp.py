@@ -28,7 +28,7 @@ WHERE case_id IS NOT NULL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("correspondence", "0022_merge_reports_pec_revocation"),
+        ("correspondence", "0023_department_calendar_language_notification_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
