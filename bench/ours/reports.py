@@ -4,13 +4,14 @@ A million cases made one by one through the services take an hour; here the Benc
 twelve month pages are made by the services and the cases are copied from one real case
 (made by ``case_create``) with ``INSERT … SELECT generate_series``: page rows with valid
 tree paths under their month, case rows, one message from the customer per case, one
-answer by the operator for most, the audit log's create entry, consultations (rows and
-log entries) for a tenth, and "worked" marks on one closed case in twenty. Every column
-not set here is copied from the real case, so a column another
-migration adds keeps that case's value. Histories (deterministic from the case's index):
-85% closed (due 72 h after arrival, closed 1 to 120 h after: about 40% late), 5% taken,
-the rest new; a tenth with a consultation; one in 25 reopened by its customer; a fifth
-with a questionnaire answer.
+answer by the operator for most (each stamped with the case's pool, and with its
+operator if the case was taken by then, as intake and the outbox stamp them), the audit
+log's create entry, consultations (rows and log entries) for a tenth, and "worked" marks
+on one closed case in twenty. Every column not set here is copied from the real case, so
+a column another migration adds keeps that case's value. Histories (deterministic from
+the case's index): 85% closed (due 72 h after arrival, closed 1 to 120 h after: about
+40% late), 5% taken, the rest new; a tenth with a consultation; one in 25 reopened by its
+customer; a fifth with a questionnaire answer.
 """
 
 import itertools
@@ -165,13 +166,16 @@ def _month_insert(
 
 MESSAGES_SQL = """
 INSERT INTO correspondence_message (kind, message_id, in_reply_to, "references", from_address,
-    from_name, "to", cc, date, subject, text, html, raw, raw_sha256, created_at, case_id, author_id)
+    from_name, "to", cc, date, subject, text, html, raw, raw_sha256, created_at, case_id, author_id,
+    pool_id, holder_id)
 SELECT 'inbound', '', '', '', customer_email, customer_name, '[]'::jsonb, '[]'::jsonb,
-    received_at, subject, 'Testo della richiesta', '', '', '', received_at, page_ptr_id, NULL
+    received_at, subject, 'Testo della richiesta', '', '', '', received_at, page_ptr_id, NULL,
+    pool_id, CASE WHEN taken_at <= received_at THEN assignee_id END
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%'
 UNION ALL
 SELECT 'outbound', '', '', '', 'bench@assicura.example.it', '', '[]'::jsonb, '[]'::jsonb,
-    first_reply_at, subject, 'Risposta', '', '', '', first_reply_at, page_ptr_id, assignee_id
+    first_reply_at, subject, 'Risposta', '', '', '', first_reply_at, page_ptr_id, assignee_id,
+    pool_id, assignee_id
 FROM correspondence_casepage WHERE number LIKE 'BEN-R%%' AND first_reply_at IS NOT NULL
 """
 LOG_SQL = """

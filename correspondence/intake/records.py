@@ -86,6 +86,7 @@ def _message_new(entry: MessageEntry) -> Message:
         imap_uidvalidity=entry.uidvalidity,
         imap_uid=entry.uid,
     )
+    message.stamp()
     message.raw.name = raw_name
     return message
 

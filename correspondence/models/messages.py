@@ -1,6 +1,7 @@
 """Messages of a case and their attachments; raw mail is kept immutably with its hash."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -81,6 +82,24 @@ class Message(models.Model):
         related_name="receipts",
         help_text=_("For a receipt: the outgoing message it certifies."),
     )
+    # The case's pool and operator when the message was filed, sent or entered: reports
+    # count messages by these, never by joining the cases (a transfer does not move them).
+    pool = models.ForeignKey(
+        "correspondence.PoolPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     imap_uidvalidity = models.BigIntegerField(null=True, blank=True)
     imap_uid = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,14 +124,30 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "date"], name="message_case_date"),
-            # Reports count messages received and answers sent in a period.
-            models.Index(fields=["kind", "date"], name="message_kind_date"),
+            # Reports count messages received and answers sent in a period by their
+            # stamps: the range is read from the index alone.
+            models.Index(
+                fields=["kind", "date", "pool", "holder", "author"], name="message_kind_date_stamp"
+            ),
             # Intake asks "already received?" by content hash for every fetched message.
             models.Index(fields=["mailbox", "raw_sha256"], name="message_mailbox_sha"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves the row, first stamping a new message with its case's pool and operator."""
+        if self.pk is None:
+            self.stamp()
+        super().save(*args, **kwargs)
+
+    def stamp(self) -> None:
+        """Sets ``pool`` and ``holder`` from the case as it is now, unless already set.
+        Paths that insert in bulk (``bulk_create`` skips ``save``) call it themselves."""
+        case = self.case
+        if case is not None and self.pool_id is None:
+            self.pool_id, self.holder_id = case.pool_id, case.assignee_id
 
     @property
     def pec_certified_at(self) -> datetime | None:

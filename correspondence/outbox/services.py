@@ -202,6 +202,7 @@ def _message_new(mail: Queued, raw: bytes) -> Message:
         html=sanitise_html(draft.html) if draft.html else "",
         raw_sha256=raw_sha,
     )
+    message.stamp()
     message.raw.name = raw_name
     return message
 

@@ -26,7 +26,10 @@ DEFINITIONS: list[tuple[str, Promise, Promise]] = [
         _("Messages received"),
         _(
             "Every message from outside that reached a case in the period (the first "
-            "message of a case and every later one), by its arrival time."
+            "message of a case and every later one), by its arrival time, in the pool the "
+            "case was in when it arrived and for the operator who held the case then. A "
+            "later transfer does not move it; one that arrived while the case waited in "
+            "the pool counts for the pool and no operator."
         ),
     ),
     (
@@ -79,7 +82,7 @@ DEFINITIONS: list[tuple[str, Promise, Promise]] = [
         _(
             "Answers written by staff and sent to customers (automatic replies not "
             "included), by the day, week or month they were sent, for the operator who "
-            "wrote them."
+            "wrote them, in the pool the case was in when they were sent."
         ),
     ),
     (

@@ -6,7 +6,8 @@ twice (14 s). Here, on PostgreSQL:
 
 1. one pass over the cases counts arrivals, closings (four kinds) and "worked" marks,
    each by its own day, with ``GROUPING SETS`` and ``FILTER``;
-2. one join of the period's messages counts those received and those worked;
+2. one range of an index of the messages counts those received and those worked, by
+   the pool and operator each message was stamped with when filed or sent;
 3. one pass over the closed cases gives every percentile for all, per pool and per
    operator (``GROUPING SETS`` with ``percentile_cont``);
 4. one pass gives the distinct customers and those who wrote back, the same three ways;
@@ -99,15 +100,16 @@ def case_counts(scope: Scope, period: Period) -> dict[str, list[dict[str, Any]]]
 
 def message_counts(scope: Scope, period: Period) -> dict[str, list[dict[str, Any]]]:
     """Rows of ``queries.messages_received_rows`` and ``worked_rows`` (under "received"
-    and "worked") from one join of the period's messages with their cases."""
+    and "worked") from the messages' own stamps (pool, holder, author): one range of
+    the index message_kind_date_stamp, no join with the cases."""
     inbound, outbound = Message.Kind.INBOUND.value, Message.Kind.OUTBOUND.value
-    person = f"CASE WHEN m.kind = '{inbound}' THEN c.assignee_id ELSE m.author_id END"
+    person = f"CASE WHEN kind = '{inbound}' THEN holder_id ELSE author_id END"
     only = f" AND {person} = %(operator)s" if scope.operator_id is not None else ""
     sql = f"""
-        SELECT m.kind, (m.date AT TIME ZONE %(zone)s)::date, c.pool_id, {person}, COUNT(*)
-        FROM {MESSAGES} m JOIN {CASES} c ON c.page_ptr_id = m.case_id
-        WHERE {_within("m.date")} AND c.pool_id = ANY(%(pools)s)
-            AND (m.kind = '{inbound}' OR m.kind = '{outbound}' AND m.author_id IS NOT NULL)
+        SELECT kind, (date AT TIME ZONE %(zone)s)::date, pool_id, {person}, COUNT(*)
+        FROM {MESSAGES}
+        WHERE kind IN ('{inbound}', '{outbound}') AND {_within("date")}
+            AND pool_id = ANY(%(pools)s) AND (kind = '{inbound}' OR author_id IS NOT NULL)
             {only}
         GROUP BY 1, 2, 3, 4
     """
@@ -138,9 +140,11 @@ def closed_durations(scope: Scope, period: Period) -> dict[str | None, dict[Any,
     """``durations.durations`` of the closed cases for all (key None), per "pool_id" and
     per "assignee_id", from one pass."""
     fractions = ", ".join(str(f) for f in FRACTIONS.values())
+    # date_part gives the seconds as a double directly; EXTRACT computes a numeric that
+    # percentile_cont then casts to the same double: 1.0 s against 0.7 s a span at 1M.
     columns = ", ".join(
-        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM"
-        f" ({end} - {start}))) FILTER (WHERE {end} IS NOT NULL)"
+        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY date_part('epoch',"
+        f" {end} - {start})) FILTER (WHERE {end} IS NOT NULL)"
         for start, end in SPANS.values()
     )
     sql = f"""

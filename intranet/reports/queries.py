@@ -60,36 +60,33 @@ def closed_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
 def _message_rows(
     scope: Scope, period: Period, kinds: Iterable[str], by: str
 ) -> list[dict[str, Any]]:
+    """Messages counted by their stamps (the case's pool and operator when each was filed
+    or sent), not by the case as it is now."""
+    mine = {by: scope.operator_id} if scope.operator_id is not None else {}
     return list(
         Message.objects.filter(
-            scope.cases_q("case__")
-            if by == "case__assignee_id"
-            else Q(case__pool_id__in=scope.pools),
+            pool_id__in=list(scope.pools),
             kind__in=list(kinds),
             date__gte=period.start,
             date__lt=period.end,
+            **mine,
         )
         .order_by()
-        .values(
-            pool_id=F("case__pool_id"), person_id=F(by), day=TruncDate("date", tzinfo=period.zone)
-        )
+        .values("pool_id", person_id=F(by), day=TruncDate("date", tzinfo=period.zone))
         .annotate(n=Count("pk"))
     )
 
 
 def messages_received_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     """Messages from outside that reached the scope's cases: day, pool_id, person_id (the
-    case's operator), n."""
-    return _message_rows(scope, period, [Message.Kind.INBOUND], "case__assignee_id")
+    case's operator when the message arrived), n."""
+    return _message_rows(scope, period, [Message.Kind.INBOUND], "holder_id")
 
 
 def worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     """Answers written by staff and sent: day, pool_id, person_id (the author), n."""
     rows = _message_rows(scope, period, [Message.Kind.OUTBOUND], "author_id")
-    rows = [row for row in rows if row["person_id"] is not None]
-    if scope.operator_id is not None:
-        rows = [row for row in rows if row["person_id"] == scope.operator_id]
-    return rows
+    return [row for row in rows if row["person_id"] is not None]
 
 
 def marked_worked_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:

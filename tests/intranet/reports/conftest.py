@@ -33,8 +33,27 @@ def _set(case: CasePage, **fields: Any) -> None:
     CasePage.objects.filter(pk=case.pk).update(**fields)
 
 
-def _message(case: CasePage, kind: str, when: datetime, author: User | None = None) -> None:
-    Message.objects.create(case=case, kind=kind, date=when, author=author, subject="x")
+def _message(
+    case: CasePage,
+    kind: str,
+    when: datetime,
+    author: User | None = None,
+    pool: PoolPage | None = None,
+) -> None:
+    """A message stamped as intake or the outbox would have stamped it at ``when``: with
+    the case's pool then (``pool`` if the case has moved since) and its operator if it had
+    been taken by then."""
+    case.refresh_from_db()
+    held = case.taken_at is not None and case.taken_at <= when
+    Message.objects.create(
+        case=case,
+        kind=kind,
+        date=when,
+        author=author,
+        subject="x",
+        pool_id=pool.pk if pool else case.pool_id,
+        holder_id=case.assignee_id if held else None,
+    )
 
 
 @pytest.fixture
@@ -128,10 +147,13 @@ def world(
     for one, who, when in ((a, op1, rome(28, 11)), (h, op2, rome(29, 10)),
                            (c, op2, rome(30, 23, 59)), (b, op1, rome(27, 20))):  # fmt: skip
         _set(one, worked_at=when, worked_by=who)
-    # Messages from customers (D's before the period) and answers of staff.
+    # Messages from customers (D's before the period) and answers of staff. Each arrived
+    # before its case was taken, except R's write-back (op1 held R); H's arrived while H
+    # was in Sinistri, before its transfer.
     for one, when in ((a, rome(28, 9)), (b, rome(28, 10)), (c, rome(29, 1)), (d, rome(27, 23, 30)),
-                      (h, rome(28, 14)), (r, rome(28, 10)), (r, rome(25, 10))):  # fmt: skip
+                      (r, rome(28, 10)), (r, rome(25, 10))):  # fmt: skip
         _message(one, Message.Kind.INBOUND, when)
+    _message(h, Message.Kind.INBOUND, rome(28, 14), pool=sinistri)
     e = CasePage.objects.get(customer_email="e@x.it")
     _message(e, Message.Kind.INBOUND, rome(30, 23, 59))
     _message(a, Message.Kind.AUTO_REPLY, rome(28, 9, 1))

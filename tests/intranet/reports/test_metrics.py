@@ -1,14 +1,17 @@
 """Every figure of the report over the known histories of conftest.py, worked out by hand."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 
+from correspondence.models import CasePage, Message
 from intranet.reports.metrics import Report, report_build
 from intranet.reports.periods import Grain, period_make
 from intranet.reports.scope import report_scope
-from tests.intranet.reports.conftest import FIRST, LAST, ROME
+from tests.intranet.reports.conftest import FIRST, LAST, ROME, _message, _set, rome
+from workflow import handling
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +50,8 @@ def test_per_pool_a_transferred_case_counts_where_it_was_closed(world: dict) -> 
     report = _report(world["manager"])
     sinistri, pagamenti = (report.pools[world[name].pk] for name in ("sinistri", "pagamenti"))
     assert sinistri.counts["received"] == 3 and pagamenti.counts["received"] == 2
-    assert sinistri.counts["messages_received"] == 4 and pagamenti.counts["messages_received"] == 2
+    # H's message arrived in Sinistri, before H was moved: it stays there.
+    assert sinistri.counts["messages_received"] == 5 and pagamenti.counts["messages_received"] == 1
     assert (sinistri.counts["closed"], sinistri.on_time, sinistri.late) == (5, 3, 2)
     assert (pagamenti.counts["closed"], pagamenti.counts["late_consult"]) == (1, 1)
     assert (sinistri.customers, sinistri.wrote_back, sinistri.wrote_back_share) == (4, 1, 0.25)
@@ -70,6 +74,31 @@ def test_per_operator(world: dict) -> None:
     assert (op1.counts["marked_worked"], op2.counts["marked_worked"]) == (1, 2)  # A; H and C
     assert (op1.counts["received"], op2.counts["received"]) == (2, 2)
     assert (op1.customers, op1.wrote_back, op2.customers) == (3, 1, 2)
+
+
+def test_a_message_counts_where_its_case_was_and_for_its_holder_when_it_arrived(
+    world: dict, make_case: Callable[..., CasePage]
+) -> None:
+    before = _report(world["manager"])
+    op1, op2 = (before.operators[world[name].pk] for name in ("op1", "op2"))
+    # Only R's write-back reached a case someone held (op1); the others arrived before
+    # their cases were taken and count for their pools alone.
+    assert (op1.counts["messages_received"], op2.counts["messages_received"]) == (1, 0)
+    # T arrives in Sinistri held by op1; then it is moved to Pagamenti and op2 takes it.
+    t = make_case(world["sinistri"], when=rome(29, 11), customer_email="t@x.it")
+    _set(t, state="taken", assignee=world["op1"], taken_at=rome(29, 11, 5))
+    _message(t, Message.Kind.INBOUND, rome(29, 12))
+    handling.case_transfer(case_id=t.pk, user=world["admin"], pool=world["pagamenti"],
+                           reason="wrong pool")  # fmt: skip
+    _set(t, state="taken", assignee=world["op2"])
+    report = _report(world["manager"])
+    sinistri, pagamenti = (report.pools[world[name].pk] for name in ("sinistri", "pagamenti"))
+    assert (sinistri.counts["messages_received"], pagamenti.counts["messages_received"]) == (6, 1)
+    op1, op2 = (report.operators[world[name].pk] for name in ("op1", "op2"))
+    assert (op1.counts["messages_received"], op2.counts["messages_received"]) == (2, 0)
+    # The case itself counts where it is now: received in Pagamenti, for op2.
+    assert (pagamenti.counts["received"], op2.counts["received"]) == (3, 3)
+    assert report.total.counts["messages_received"] == 7
 
 
 def test_durations_across_the_daylight_saving_change(world: dict) -> None:
