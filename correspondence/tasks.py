@@ -31,6 +31,8 @@ TRANSIENT = {
     "retry_jitter": True,
     "max_retries": 10,
 }
+# Mails sent by one task: fewer broker messages, while a burst still spreads over workers.
+SEND_TOGETHER = 20
 
 
 @shared_task(name="correspondence.tasks.mailboxes_poll_task", **TRANSIENT)
@@ -61,21 +63,40 @@ def outbox_send_task(outgoing_id: int) -> str:
     return outgoing_send(outgoing_id=outgoing_id)
 
 
+@shared_task(name="correspondence.tasks.outbox_send_many_task", **TRANSIENT)
+def outbox_send_many_task(outgoing_ids: list[int]) -> dict[str, int]:
+    """Sends queued mails one after the other; how many ended each way.
+
+    A retried or redelivered task skips what already left (``outgoing_send``).
+    """
+    ended: dict[str, int] = {}
+    for outgoing_id in outgoing_ids:
+        outcome = outgoing_send(outgoing_id=outgoing_id)
+        ended[outcome] = ended.get(outcome, 0) + 1
+    return ended
+
+
 @receiver(outgoing_queued)
 def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
-    """Enqueues the sending of mail that was just queued and committed.
+    """Enqueues the sending of mail that was just queued and committed: one task for
+    each ``SEND_TOGETHER`` mails (an intake batch acknowledges up to a hundred new
+    cases; a broker message each cost more than composing them).
 
     With the broker down, the first failure leaves them all to the sweep: each further
     try would only wait for the same broker again, and the action has committed.
     """
-    for done, outgoing_id in enumerate(outgoing_ids):
+    for start in range(0, len(outgoing_ids), SEND_TOGETHER):
+        some = outgoing_ids[start : start + SEND_TOGETHER]
         try:
-            outbox_send_task.delay(outgoing_id)
+            if len(some) == 1:
+                outbox_send_task.delay(some[0])
+            else:
+                outbox_send_many_task.delay(some)
         except BrokerError as exc:
             logger.warning(
                 "the task queue is unreachable (%s): %d outgoing mails wait for the sweep",
                 exc,
-                len(outgoing_ids) - done,
+                len(outgoing_ids) - start,
             )
             return
 

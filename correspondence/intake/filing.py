@@ -23,7 +23,7 @@ from django.utils import timezone
 from correspondence.intake.language import language_guess
 from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
 from correspondence.intake.smime import VALID, signer_trusted
-from correspondence.intake.storage import db_text
+from correspondence.intake.storage import db_text, files_stored_together
 from correspondence.intake.threads import case_numbers_in, thread_keys
 from correspondence.intake.trust import TrustList, signature_checked
 from correspondence.intake.understand import Understood
@@ -113,6 +113,7 @@ class _Known:
     filings: list[_Filing] = field(default_factory=list)
 
 
+@files_stored_together()  # the raw messages and attachments the helper did not store
 def batch_file(*, mailbox: Mailbox, batch: Sequence[Parsed]) -> list[IngestResult]:
     """Files the parsed messages in order; one result each. Call inside a transaction."""
     known = _known_load(mailbox, batch)

@@ -191,6 +191,8 @@ def _plain_automatic_compose(draft: Draft) -> bytes:
 
 def _header(name: str, value: str) -> str:
     """``Name: value`` folded at 78 columns with CRLF, RFC 2047-encoded when not ASCII."""
+    if value.isascii() and len(name) + 2 + len(value) <= 78 and "\n" not in value:
+        return f"{name}: {value}\r\n"  # what ``Header`` gives it, at a tenth of the cost
     charset = "us-ascii" if value.isascii() else "utf-8"
     folded = Header(value, charset, header_name=name).encode(linesep="\r\n", maxlinelen=78)
     return f"{name}: {folded}\r\n"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from correspondence.intake.classify import may_auto_reply
 from correspondence.intake.decoding import sanitise_html
 from correspondence.intake.records import attachment_of
-from correspondence.intake.storage import content_store
+from correspondence.intake.storage import content_store, files_stored_together
 from correspondence.intake.understand import Understood
 from correspondence.models import (
     Attachment,
@@ -122,6 +122,7 @@ def draft_new(
 
 
 @transaction.atomic
+@files_stored_together()  # the mails' raw files, written while their rows are inserted
 def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
     """``outgoing_queue`` for many mails at once: composed, then written in bulk.
 

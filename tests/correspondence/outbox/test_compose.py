@@ -210,3 +210,26 @@ def test_other_mail_takes_the_general_path(changes: dict[str, object]) -> None:
     from correspondence.outbox import compose
 
     assert not compose._plain_automatic(_draft(**changes))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "x",
+        "Re: Sinistro  SIN-2026-000001\t(seconda  richiesta) ",
+        "<20260302091407.4f2a@example.it>",
+        "=?not an encoded word?=",
+        "y" * 68,  # "Subject: " and 68 characters: 77
+        "z" * 69,  # 78: the longest line left as it is
+        "w" * 70,  # 79: folded by Header
+        "w " * 60,
+    ],
+)
+def test_a_short_ascii_header_is_written_as_header_would_write_it(value: str) -> None:
+    from email.header import Header
+
+    from correspondence.outbox import compose
+
+    folded = Header(value, "us-ascii", header_name="Subject").encode(linesep="\r\n", maxlinelen=78)
+    assert compose._header("Subject", value) == f"Subject: {folded}\r\n"

@@ -19,11 +19,15 @@ from correspondence.intake.understand import understand
 from correspondence.models import CasePage, Mailbox, MailText, Message, OutgoingMail, PoolPage
 from correspondence.outbox.sending import MAX_ATTEMPTS, outgoing_due, outgoing_send, retry_delay
 from correspondence.outbox.services import (
+    Queued,
     auto_replies_queue,
+    draft_new,
     outgoing_mailbox_for,
     outgoing_queue,
+    outgoings_queue,
 )
-from correspondence.tasks import outbox_retry_task, outbox_send_task
+from correspondence.tasks import outbox_retry_task, outbox_send_many_task, outbox_send_task
+from intranet.celery import app as celery_app
 from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -401,3 +405,74 @@ def test_a_process_that_only_sets_up_django_enqueues_the_sending_of_queued_mail(
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "intranet.settings.test"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def _outbox_queue_drained() -> list[tuple[str, list[Any]]]:
+    """The tasks waiting on the broker's outbox queue (task name, arguments), taken off it."""
+    taken = []
+    with celery_app.connection_for_write() as connection:
+        queue = connection.SimpleQueue("outbox", no_ack=True)
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            args, _kwargs, _embed = message.decode()
+            taken.append((message.headers["task"], args))
+        queue.close()
+    return taken
+
+
+def test_mail_queued_together_leaves_in_one_broker_message_per_twenty(
+    mailbox: Mailbox,
+    smtp: SmtpServer,
+    make_case: Callable[..., CasePage],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """An intake batch acknowledges up to a hundred cases: one task per twenty mails,
+    each sent once, and a redelivered task sends nothing twice."""
+    smtp.start()
+    _outbox_queue_drained()
+    cases = [make_case(mailbox.pool, subject=f"Sinistro {n}") for n in range(45)]
+    drafts = [
+        Queued(
+            case=case,
+            mailbox=mailbox,
+            draft=draft_new(
+                case=case,
+                mailbox=mailbox,
+                to=[f"cliente{n}@example.it"],
+                subject="Ricevuta",
+                text="Abbiamo ricevuto la sua richiesta.",
+                in_reply_to=None,
+                references=(),
+                automatic=True,
+            ),
+        )
+        for n, case in enumerate(cases)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = outgoings_queue(drafts)
+    tasks = _outbox_queue_drained()
+    assert [(name, len(ids)) for name, (ids,) in tasks] == [
+        ("correspondence.tasks.outbox_send_many_task", 20),
+        ("correspondence.tasks.outbox_send_many_task", 20),
+        ("correspondence.tasks.outbox_send_many_task", 5),
+    ]
+    assert [i for _name, (ids,) in tasks for i in ids] == [o.pk for o in queued]
+    assert outbox_send_many_task(tasks[0][1][0]) == {"sent": 20}
+    assert outbox_send_many_task(tasks[0][1][0]) == {"skipped": 20}  # redelivered
+    assert len(smtp.envelopes) == 20
+    recipients = sorted(r for e in smtp.envelopes for r in e.rcpt_tos)
+    assert recipients == sorted(f"cliente{n}@example.it" for n in range(20))
+
+
+def test_one_mail_queued_alone_is_one_task_of_its_own(
+    mailbox: Mailbox,
+    make_case: Callable[..., CasePage],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    _outbox_queue_drained()
+    with django_capture_on_commit_callbacks(execute=True):
+        outgoing = _queued(mailbox, make_case)
+    assert _outbox_queue_drained() == [("correspondence.tasks.outbox_send_task", [outgoing.pk])]
