@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from correspondence.intake.parsing import MessageTooLarge, UnparseableMessage
-from correspondence.intake.storage import content_name, file_write_once, sha256_of
+from correspondence.intake.storage import FilesWriter, content_name, sha256_of
 from correspondence.intake.understand import Understood, understand
 
 logger = logging.getLogger(__name__)
@@ -69,20 +69,27 @@ def understand_safely(raw: bytes) -> Understanding:
 
 
 def batch_understand(raws: Sequence[bytes], store: Store | None) -> list[Understanding]:
-    """What the helper does with a batch: understand each message, store its files."""
-    done = [understand_safely(raw) for raw in raws]
-    if store is not None:
-        for raw, item in zip(raws, done, strict=True):
+    """What the helper does with a batch: understand each message and store its files,
+    the files written by a thread while the next message is understood."""
+    if store is None:
+        return [understand_safely(raw) for raw in raws]
+    writer = FilesWriter(store.mode)
+    done = []
+    try:
+        for raw in raws:
+            item = understand_safely(raw)
             if item.understood is not None:
-                _files_store(store, raw, item)
+                _files_store(writer, Path(store.root), raw, item)
+            done.append(item)
+    finally:
+        writer.finish(raise_error=True)
     return done
 
 
-def _files_store(store: Store, raw: bytes, item: Understanding) -> None:
+def _files_store(writer: FilesWriter, root: Path, raw: bytes, item: Understanding) -> None:
     """The files filing will name (``records``): the raw message, its attachments, and
     a PEC message's evidence."""
-    root = Path(store.root)
-    file_write_once(root / content_name(prefix="raw", sha=item.sha, suffix=".eml"), raw, store.mode)
+    writer.put(root / content_name(prefix="raw", sha=item.sha, suffix=".eml"), raw)
     understood = item.understood
     assert understood is not None
     contents = [a.content for a in understood.message.attachments]
@@ -90,8 +97,7 @@ def _files_store(store: Store, raw: bytes, item: Understanding) -> None:
         contents += [understood.pec.daticert_xml or b"", understood.pec.signature or b""]
     for content in contents:
         if content:
-            name = content_name(prefix="attachments", sha=sha256_of(content))
-            file_write_once(root / name, content, store.mode)
+            writer.put(root / content_name(prefix="attachments", sha=sha256_of(content)), content)
 
 
 class ParseAhead:

@@ -66,7 +66,7 @@ def files_stored_together() -> Iterator[None]:
     if _writer.get() is not None or local_root() is None:
         yield
         return
-    writer = _Writer(default_storage.file_permissions_mode)
+    writer = FilesWriter(default_storage.file_permissions_mode)
     token = _writer.set(writer)
     try:
         yield
@@ -79,8 +79,9 @@ def files_stored_together() -> Iterator[None]:
         _writer.reset(token)
 
 
-class _Writer:
-    """One thread writing files once (``file_write_once``) in the order they come."""
+class FilesWriter:
+    """One thread writing files once (``file_write_once``) in the order they come;
+    ``finish`` waits for them. Reads no settings (the intake helper uses it too)."""
 
     def __init__(self, mode: int | None) -> None:
         self._mode = mode
@@ -110,7 +111,7 @@ class _Writer:
                     self._error = exc
 
 
-_writer: ContextVar[_Writer | None] = ContextVar("files_stored_together", default=None)
+_writer: ContextVar[FilesWriter | None] = ContextVar("files_stored_together", default=None)
 
 
 def local_root() -> Path | None:
