@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from correspondence.intake.storage import content_store, db_text, sha256_of
 from correspondence.intake.understand import Understood
 from correspondence.models import Attachment, CasePage, Mailbox, Message, QuarantinedMessage
+from correspondence.services.rows import rows_insert
 from correspondence.services.search import cases_search_add
 
 
@@ -31,7 +32,8 @@ class MessageEntry:
 def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
     """Writes the messages, their raw bytes and attachments (PEC evidence included) in
     bulk, and adds each inbound message's words to its case's search document."""
-    messages = Message.objects.bulk_create([_message_new(entry) for entry in entries])
+    messages = [_message_new(entry) for entry in entries]
+    rows_insert(model=Message, objs=messages)
     attachments: list[Attachment] = []
     words: dict[int, list[str]] = {}
     for entry, message in zip(entries, messages, strict=True):
@@ -55,7 +57,7 @@ def messages_record(entries: Sequence[MessageEntry]) -> list[Message]:
             )
         if entry.case is not None and entry.kind == Message.Kind.INBOUND:
             words.setdefault(entry.case.pk, []).extend([sender.name if sender else "", parsed.text])
-    Attachment.objects.bulk_create(attachments)
+    rows_insert(model=Attachment, objs=attachments)
     cases_search_add(texts_of=words)
     return messages
 

@@ -41,6 +41,7 @@ from correspondence.outbox.compose import (
     outgoing_subject,
 )
 from correspondence.outbox.texts import auto_reply_text, mail_texts_live
+from correspondence.services.rows import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -129,19 +130,16 @@ def outgoings_queue(mails: Sequence[Queued]) -> list[OutgoingMail]:
     Raises :class:`InvalidAddress` before writing anything when an address cannot be used.
     """
     raws = [mail_compose(mail.draft) for mail in mails]
-    messages = Message.objects.bulk_create(
-        [_message_new(mail, raw) for mail, raw in zip(mails, raws, strict=True)]
-    )
-    Attachment.objects.bulk_create(
-        [
-            attachment_of(message, item, inline=bool(item.content_id and mail.draft.html))
-            for mail, message in zip(mails, messages, strict=True)
-            for item in mail.draft.attachments
-        ]
-    )
-    outgoing = OutgoingMail.objects.bulk_create(
-        [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
-    )
+    messages = [_message_new(mail, raw) for mail, raw in zip(mails, raws, strict=True)]
+    rows_insert(model=Message, objs=messages)
+    attachments = [
+        attachment_of(message, item, inline=bool(item.content_id and mail.draft.html))
+        for mail, message in zip(mails, messages, strict=True)
+        for item in mail.draft.attachments
+    ]
+    rows_insert(model=Attachment, objs=attachments)
+    outgoing = [_outgoing_new(mail, message) for mail, message in zip(mails, messages, strict=True)]
+    rows_insert(model=OutgoingMail, objs=outgoing)
     ids = [o.pk for o in outgoing]
     transaction.on_commit(lambda: _queued_announce(ids))
     return outgoing

@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage
+from correspondence.services.rows import rows_insert
 
 
 def cases_log(
@@ -32,8 +33,9 @@ def cases_log(
         return
     content_type = ContentType.objects.get_for_model(CasePage)
     timestamp = timestamp or timezone.now()
-    PageLogEntry.objects.bulk_create(
-        [
+    rows_insert(
+        model=PageLogEntry,
+        objs=[
             PageLogEntry(
                 content_type=content_type,
                 label=case.title,
@@ -45,5 +47,5 @@ def cases_log(
                 data=data(case) if callable(data) else (data or {}),
             )
             for case in cases
-        ]
+        ],
     )

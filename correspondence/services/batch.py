@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
@@ -27,6 +27,7 @@ from correspondence.services.cases import (
     month_page_for,
 )
 from correspondence.services.deadlines import dues_log_data, policies_active
+from correspondence.services.rows import rows_insert
 from correspondence.services.search import cases_search_init
 
 
@@ -70,10 +71,10 @@ def _create_under(
         _case_object(pool, month, item, number, start + offset + 1, now, policies)
         for offset, (item, number) in enumerate(zip(items, numbers, strict=True))
     ]
-    for case, page_id in zip(cases, _pages_insert(cases), strict=True):
-        case.page_ptr_id = case.pk = case.id = page_id
-    fields = [f for f in CasePage._meta.local_concrete_fields]
-    CasePage._base_manager._insert(cases, fields=fields, using="default")  # type: ignore[attr-defined]
+    rows_insert(model=Page, objs=cases, fields=Page._meta.concrete_fields)  # sets case.id
+    for case in cases:
+        case.page_ptr_id = case.id
+    rows_insert(model=CasePage, objs=cases, fields=CasePage._meta.local_concrete_fields)
     Page.objects.filter(pk=month.pk).update(numchild=F("numchild") + len(cases))
     policy_names = {policy.pk: policy.name for policy in policies}
     cases_log(
@@ -113,22 +114,3 @@ def _case_object(
     case.locale_id = month.locale_id
     case.translation_key = uuid.uuid4()
     return case
-
-
-def _pages_insert(cases: list[CasePage]) -> list[int]:
-    """Inserts the cases' page rows; their ids, in order. The rows are read from the case
-    objects themselves where the database returns ids from a bulk insert (PostgreSQL,
-    SQLite ≥ 3.35): a second Wagtail ``Page`` object per case cost as much as the insert."""
-    if not connection.features.can_return_rows_from_bulk_insert:
-        return [
-            page.pk for page in Page.objects.bulk_create([Page(**_page_fields(c)) for c in cases])
-        ]
-    fields = [f for f in Page._meta.concrete_fields if f.attname != "id"]
-    rows = Page.objects.all()._batched_insert(cases, fields, None)  # type: ignore[attr-defined]
-    return [row[0] for row in rows]
-
-
-def _page_fields(case: CasePage) -> dict[str, Any]:
-    return {
-        f.attname: getattr(case, f.attname) for f in Page._meta.concrete_fields if f.attname != "id"
-    }
