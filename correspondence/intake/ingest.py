@@ -67,24 +67,36 @@ def batches_parsed(
     """The batches, each message with what parsing made of it, in order.
 
     While the caller files one batch, the next is read from ``batches`` and understood
-    in a helper process (``correspondence.intake.ahead``), which also stores its files;
-    the first batch is understood here, so a fetch of one batch starts no process.
+    in a helper process (``correspondence.intake.ahead``), which also stores its files.
+    The first batch is understood here once the second is handed over, so the helper
+    starts while this process works, and a fetch of one batch starts no process.
     """
     store = None
     root = local_root()
     if root is not None:
         store = Store(root=str(root), mode=default_storage.file_permissions_mode)
+    first: Sequence[tuple[K, IncomingMessage]] | None = None
     pending: tuple[Sequence[tuple[K, IncomingMessage]], Callable[[], list[Understanding]]] | None
     pending = None
     with ParseAhead(store) as helper:
         for number, batch in enumerate(batches):
-            raws = [incoming.raw for _key, incoming in batch]
-            job = helper.submit(raws) if number else _understood_here(raws)
+            if number == 0:
+                first = batch
+                continue
+            job = helper.submit(_raws(batch))
+            if first is not None:
+                pending, first = (first, _understood_here(_raws(first))), None
             if pending is not None:
                 yield _keyed(*pending)
             pending = (batch, job)
+        if first is not None:
+            pending = (first, _understood_here(_raws(first)))
         if pending is not None:
             yield _keyed(*pending)
+
+
+def _raws(batch: Sequence[tuple[K, IncomingMessage]]) -> list[bytes]:
+    return [incoming.raw for _key, incoming in batch]
 
 
 def _understood_here(raws: Sequence[bytes]) -> Callable[[], list[Understanding]]:

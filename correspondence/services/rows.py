@@ -46,9 +46,7 @@ def rows_insert(
         obj._state.db = connection.alias
 
 
-def _copy(
-    model: type[Model], objs: Sequence[Model], fields: list[Field], allocate: bool
-) -> None:
+def _copy(model: type[Model], objs: Sequence[Model], fields: list[Field], allocate: bool) -> None:
     pk = model._meta.pk
     assert pk is not None
     table = model._meta.db_table
@@ -70,9 +68,7 @@ def _copy(
                 )
 
 
-def _insert(
-    model: type[Model], objs: Sequence[Model], fields: list[Field], allocate: bool
-) -> None:
+def _insert(model: type[Model], objs: Sequence[Model], fields: list[Field], allocate: bool) -> None:
     """``bulk_create``'s insert, reading the values from ``objs`` whatever their class."""
     pk = model._meta.pk
     assert pk is not None

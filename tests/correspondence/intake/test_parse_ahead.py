@@ -9,11 +9,12 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
 
-from correspondence.intake import ahead, fetch
+from correspondence.intake import ahead, fetch, ingest
 from correspondence.intake.ahead import HELPER_PATIENCE, ParseAhead, Store, batch_understand
 from correspondence.intake.fetch import directory_fetch
 from correspondence.intake.ingest import IncomingMessage, batches_parsed, messages_parse
@@ -125,3 +126,32 @@ def test_a_caller_that_stops_early_ends_the_helper_at_once() -> None:
         process = helper._helper
     assert process is not None and process.poll() is not None
     assert time.monotonic() - started < HELPER_PATIENCE / 2
+
+
+def test_one_batch_starts_no_helper_and_more_start_it_before_the_first_is_understood(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The helper starts while this process understands the first batch (its start-up
+    overlaps work here); a poll of one batch never starts it."""
+    events: list[str] = []
+    popen, here = ahead.subprocess.Popen, ingest._understood_here
+
+    def started(*args: Any, **kwargs: Any) -> Any:
+        events.append("helper started")
+        return popen(*args, **kwargs)
+
+    def understood_here(raws: Any) -> Any:
+        events.append(f"{len(raws)} understood here")
+        return here(raws)
+
+    monkeypatch.setattr(ahead.subprocess, "Popen", started)
+    monkeypatch.setattr(ingest, "_understood_here", understood_here)
+    raws = _corpus()
+    assert len([b for b in batches_parsed(_batches(raws[:3], 5))]) == 1
+    assert events == ["3 understood here"]
+    events.clear()
+    parsed = list(batches_parsed(_batches(raws, 5)))
+    assert events == ["helper started", "5 understood here"]
+    assert [item for batch in parsed for _key, item in batch] == messages_parse(
+        [IncomingMessage(raw=raw) for raw in raws]
+    )
