@@ -79,7 +79,7 @@ def outbox_send_many_task(outgoing_ids: list[int]) -> dict[str, int]:
 @receiver(outgoing_queued)
 def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
     """Enqueues the sending of mail that was just queued and committed: one task for
-    each ``SEND_TOGETHER`` mails (an intake batch acknowledges up to a hundred new
+    each ``SEND_TOGETHER`` mails (an intake batch acknowledges up to 250 new
     cases; a broker message each cost more than composing them).
 
     With the broker down, the first failure leaves them all to the sweep: each further

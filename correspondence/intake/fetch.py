@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.ingest import (
+    BATCH_MESSAGES,
     IncomingMessage,
     IngestResult,
     batches_parsed,
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 # How long a fetch that lost the database waits for it to record why, before giving up.
 RECORD_PATIENCE = timedelta(seconds=20)
 # Files of a folder mailbox filed in one transaction (the demo's mailboxes, local imports).
-DIRECTORY_BATCH = 100
+DIRECTORY_BATCH = BATCH_MESSAGES
 
 
 @dataclass

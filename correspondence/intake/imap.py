@@ -23,6 +23,7 @@ from imapclient import DELETED, SEEN, IMAPClient
 from correspondence.errors import MailboxUnavailable
 from correspondence.intake.fetch import FetchSummary
 from correspondence.intake.ingest import (
+    BATCH_MESSAGES,
     IncomingMessage,
     IngestResult,
     Parsed,
@@ -58,7 +59,7 @@ class FetchProgress:
 def imap_fetch(
     *,
     mailbox: Mailbox,
-    batch_size: int = 100,
+    batch_size: int = BATCH_MESSAGES,
     since: date | None = None,
     progress: FetchProgress | None = None,
 ) -> FetchSummary:

@@ -11,7 +11,6 @@ own sequence first, and database errors are Django's (an ``IntegrityError`` is a
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from correspondence.intake.ingest import (
+    BATCH_MESSAGES,
     IncomingMessage,
     IngestResult,
     Parsed,
@@ -30,7 +31,7 @@ from correspondence.models import Mailbox
 
 TEXT_LIMIT = 2000
 # Files filed in one transaction, as IMAP intake files one fetch.
-BATCH_FILES = 100
+BATCH_FILES = BATCH_MESSAGES
 BATCH_BYTES = 32 * 1024 * 1024
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from correspondence.errors import MailboxBusy, MailboxUnavailable
 from correspondence.intake.imap import FetchProgress, imap_fetch
-from correspondence.intake.ingest import IngestResult
+from correspondence.intake.ingest import BATCH_MESSAGES, IngestResult
 from correspondence.intake.lease import (
     Claim,
     mailbox_lease_acquire,
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="Back-fill from."
         )
-        parser.add_argument("--batch-size", type=int, default=100)
+        parser.add_argument("--batch-size", type=int, default=BATCH_MESSAGES)
 
     def handle(self, *args: Any, **options: Any) -> None:
         mailbox = self._mailbox(options["mailbox"])

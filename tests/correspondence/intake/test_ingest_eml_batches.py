@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from correspondence.management.commands import ingest_eml
 from correspondence.models import CasePage, Mailbox
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +17,9 @@ MAIL = Path(__file__).resolve().parents[3] / "fixtures" / "mail"
 
 
 def test_a_large_folder_is_filed_in_batches_with_progress(
-    folder_mailbox: Mailbox, tmp_path: Path
+    folder_mailbox: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(ingest_eml, "BATCH_FILES", 100)
     template = (MAIL / "01-plain-utf8.eml").read_bytes()
     for n in range(150):
         raw = template.replace(b"Message-ID: <", f"Message-ID: <batch{n}.".encode(), 1)
