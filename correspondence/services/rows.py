@@ -71,12 +71,12 @@ def _insert(model: type[Model], objs: Sequence[Model], fields: list[Field], allo
     """``bulk_create``'s insert, reading the values from ``objs`` whatever their class."""
     pk = model._meta.pk
     assert pk is not None
-    manager = model._base_manager
+    queryset = model._base_manager.all()
     if not allocate:
-        manager._insert(objs, fields=[pk, *fields], using=connection.alias)  # type: ignore[attr-defined]
+        queryset._batched_insert(objs, [pk, *fields], None)  # type: ignore[attr-defined]
         return
     if not connection.features.can_return_rows_from_bulk_insert:
         raise NotImplementedError(f"{connection.vendor} cannot return the ids of a bulk insert")
-    rows = manager.all()._batched_insert(objs, fields, None)  # type: ignore[attr-defined]
+    rows = queryset._batched_insert(objs, fields, None)  # type: ignore[attr-defined]
     for obj, row in zip(objs, rows, strict=True):
         setattr(obj, pk.attname, row[0])

@@ -113,3 +113,22 @@ def test_a_page_row_is_inserted_from_the_case_and_the_log_from_its_entries(
     assert sorted(e.data["n"] for e in stored.order_by("pk")) == [0, 1, 2]
     assert {e.pk for e in entries} == set(stored.values_list("pk", flat=True))
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_a_batch_of_three_hundred_cases_is_one_valid_tree(sinistri: PoolPage) -> None:
+    """More rows than SQLite takes variables in one statement: inserted in parts there."""
+    from wagtail.models import Page
+
+    from correspondence.services.batch import cases_create_batch
+    from correspondence.services.cases import NewCase
+
+    when = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    items = [
+        NewCase(channel="email", subject=f"Sinistro {n}", received_at=when) for n in range(300)
+    ]
+    cases = cases_create_batch(pool=sinistri, items=items)
+    assert CasePage.objects.filter(pool=sinistri).count() == 300
+    assert [
+        c.subject for c in CasePage.objects.filter(pk__in=[c.pk for c in cases]).order_by("path")
+    ] == [f"Sinistro {n}" for n in range(300)]
+    assert not any(Page.find_problems())
