@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from correspondence.intake.language import language_guess
 from correspondence.intake.records import MessageEntry, messages_record, quarantine_record
-from correspondence.intake.smime import VALID, signer_trusted
+from correspondence.intake.smime import VALID
 from correspondence.intake.storage import db_text, files_stored_together
 from correspondence.intake.threads import case_numbers_in, thread_keys
-from correspondence.intake.trust import TrustList, signature_checked
+from correspondence.intake.trust import TrustList, signature_checked, signer_trusted
 from correspondence.intake.understand import Understood
 from correspondence.models import (
     CasePage,
@@ -391,8 +391,8 @@ def _arrival(
     """When the message reached us, which numbering, deadlines and reports use.
 
     The certified time of a PEC envelope or receipt whose signature is valid and
-    by a provider on the trust list (a forged daticert.xml cannot backdate a
-    case); else the IMAP INTERNALDATE
+    by a provider that chains to the trust list (a forged daticert.xml cannot
+    backdate a case); else the IMAP INTERNALDATE
     (``fetched_at``); else, for a file, its topmost Received header; else now.
     Never the sender's Date (a message claiming 2003 is not numbered in 2003),
     never a time in the future.
@@ -403,7 +403,7 @@ def _arrival(
         pec is not None
         and check is not None
         and check.status == VALID
-        and signer_trusted(check.certificate_pem, anchors)
+        and signer_trusted(check.certificate_pem, anchors, check.intermediates_pem)
     )
     candidates = [
         pec.info.certified_at if certified and pec is not None else None,

@@ -168,6 +168,7 @@ def _pec_data(understood: Understood) -> dict[str, Any] | None:
         "signature_reason": check.reason if check else "",
         "signature_cms": (check.cms or check.status) if check else "absent",
         "signer_certificate": check.certificate_pem if check else None,
+        "signer_intermediates": list(check.intermediates_pem) if check else [],
         "kind": info.kind.value,
         "identificativo": info.identificativo,
         "msgid": info.msgid,

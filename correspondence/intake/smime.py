@@ -15,7 +15,8 @@ loads certificates but has no CMS verification API). A verdict is:
 
 Whether the signer's certificate counts is a separate question (the trust list,
 validity at the certified time, revocation: see ``trust``): a valid signature by
-anyone proves nothing.
+anyone proves nothing. The verdict keeps the other certificates the signature
+carries (a provider's intermediate CAs) for that question.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class SignatureCheck:
     signer: str | None = None  # the certificate's subject (RFC 4514), when known
     certificate_pem: str | None = None
     reason: str = ""
+    # The other certificates the signature carries (PEM): the intermediate CAs a
+    # provider adds so that ``trust`` can chain its certificate up to a root.
+    intermediates_pem: tuple[str, ...] = ()
     # Set by ``trust.signature_checked``: the verdict on the signature alone, what
     # makes its certificate not count (expired, not yet valid, revoked, untrusted
     # chain), and how revocation was checked.
@@ -127,6 +131,7 @@ def _oid(element: _Tlv) -> str:
 
 
 _MAX_DEPTH = 32
+_MAX_OTHERS = 16  # certificates kept besides the signer's; a real chain has one or two
 _SIGNED_DATA = "1.2.840.113549.1.7.2"
 _MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -208,7 +213,25 @@ def verify_cms(der: bytes, detached: bytes | None) -> SignatureCheck:
     pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
     signer = certificate.subject.rfc4514_string()
     verdict = _check(signed, content, certificate)
-    return SignatureCheck(VALID if not verdict else INVALID, signer, pem, verdict)
+    status = VALID if not verdict else INVALID
+    others = _others_pem(signed, certificate)
+    return SignatureCheck(status, signer, pem, verdict, intermediates_pem=others)
+
+
+def _others_pem(signed: _SignedData, signer: x509.Certificate) -> tuple[str, ...]:
+    """The signature's certificates but the signer's, PEM; unreadable ones are
+    skipped and at most ``_MAX_OTHERS`` kept (every inbound byte is hostile)."""
+    found: list[str] = []
+    for der in signed.certificates:
+        if len(found) == _MAX_OTHERS:
+            break
+        try:
+            certificate = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
+        if certificate != signer:
+            found.append(certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+    return tuple(found)
 
 
 def _signer_certificate(signed: _SignedData) -> x509.Certificate | None:
@@ -306,26 +329,7 @@ def _base64_body(body: bytes) -> bytes:
         return b""
 
 
-# --- trust ---------------------------------------------------------------------
-
-
-def signer_trusted(certificate_pem: str | None, trusted: list[x509.Certificate]) -> bool:
-    """True when the signer's certificate is on the trust list or issued by one on it."""
-    if not certificate_pem:
-        return False
-    try:
-        certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
-    except ValueError:
-        return False
-    for anchor in trusted:
-        if anchor == certificate:
-            return True
-        try:
-            certificate.verify_directly_issued_by(anchor)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-            continue
-        return True
-    return False
+# --- trust lists ---------------------------------------------------------------
 
 
 def certificates_in(data: bytes) -> list[x509.Certificate]:

@@ -30,6 +30,7 @@ from correspondence.intake.trust import (
     UNTRUSTED,
     TrustList,
     certificate_verdict,
+    certificates_loaded,
     crl_loaded,
     crl_verified,
 )
@@ -145,7 +146,10 @@ def pec_certification(
         )
     certified_at = parse_datetime(pec.get("certified_at") or "") or arrived_at or timezone.now()
     certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
-    verdict = certificate_verdict(certificate, at=certified_at, trust=trust, now=timezone.now())
+    intermediates = certificates_loaded(pec.get("signer_intermediates") or [])
+    verdict = certificate_verdict(
+        certificate, at=certified_at, trust=trust, now=timezone.now(), intermediates=intermediates
+    )
     if verdict.problem:
         return Certification(False, signer, False, str(_PROBLEMS[verdict.problem]), verdict.detail)
     return Certification(

@@ -37,6 +37,7 @@ def _certificate(
     ca: bool,
     valid_from: datetime = datetime(2025, 1, 1, tzinfo=UTC),
     valid_until: datetime | None = None,
+    path_length: int | None = None,
 ) -> Keyed:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = valid_from
@@ -49,7 +50,7 @@ def _certificate(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(valid_until or now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
     )
     return builder.sign(signer_key, hashes.SHA256()), key
 
@@ -90,6 +91,35 @@ def signer_revoked() -> Keyed:
     return _certificate("posta-certificata@pec.example.it", provider_ca(), ca=False)
 
 
+# The intermediate CAs of ``intermediate_ca``: (valid from, valid until, a CA?).
+INTERMEDIATES = {
+    "good": (datetime(2025, 1, 1, tzinfo=UTC), None, True),
+    "not a CA": (datetime(2025, 1, 1, tzinfo=UTC), None, False),
+    "expired": (datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC), True),
+    "revoked": (datetime(2025, 1, 1, tzinfo=UTC), None, True),  # for a CRL of the root
+}
+
+
+@cache
+def intermediate_ca(kind: str) -> Keyed:
+    """An intermediate CA of the provider under ``provider_ca`` (as "ArubaPEC CA 2"
+    is under its root), one per ``INTERMEDIATES`` kind."""
+    valid_from, valid_until, ca = INTERMEDIATES[kind]
+    return _certificate(
+        f"Esempio PEC CA 2 ({kind})",
+        provider_ca(),
+        ca=ca,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+@cache
+def chained_signer(kind: str) -> Keyed:
+    """A signing certificate issued by ``intermediate_ca(kind)``, valid 2025-2035."""
+    return _certificate("posta-certificata@pec.example.it", intermediate_ca(kind), ca=False)
+
+
 @cache
 def impostor_ca() -> Keyed:
     """A CA with the provider CA's very name but another key: its CRLs must be refused."""
@@ -126,9 +156,12 @@ def ca_pem() -> bytes:
     return provider_ca()[0].public_bytes(serialization.Encoding.PEM)
 
 
-def envelope_signed(raw: bytes, signer: Keyed | None = None) -> bytes:
+def envelope_signed(
+    raw: bytes, signer: Keyed | None = None, carried: tuple[x509.Certificate, ...] = ()
+) -> bytes:
     """``raw`` (a message, or a provider envelope whose stand-in signature is
-    dropped) signed whole by ``signer`` as a detached S/MIME signature."""
+    dropped) signed whole by ``signer`` as a detached S/MIME signature that
+    carries the ``carried`` certificates too (a provider's intermediate CAs)."""
     cert, key = signer or provider_signer()
     head, body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
     content_type = re.search(rb"^content-type:.*(?:\r?\n[ \t].*)*", head, re.I | re.M)
@@ -142,12 +175,10 @@ def envelope_signed(raw: bytes, signer: Keyed | None = None) -> bytes:
         head + b"\n",
         flags=re.I | re.M,
     )
-    signed = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(inner)
-        .add_signer(cert, key, hashes.SHA256())
-        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
-    )
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(inner).add_signer(cert, key, hashes.SHA256())
+    for certificate in carried:
+        builder = builder.add_certificate(certificate)
+    signed = builder.sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
     return kept.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + signed
 
 

@@ -73,7 +73,7 @@ def test_a_forged_daticert_in_plain_mail_has_no_signature() -> None:
 
 
 def test_a_forger_signature_is_valid_but_its_signer_is_not_trusted() -> None:
-    from correspondence.intake.smime import signer_trusted
+    from correspondence.intake.trust import signer_trusted
 
     check = understand(envelope_signed(ENVELOPE, stranger_signer())).signature
     assert check is not None and check.status == VALID
