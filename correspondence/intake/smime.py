@@ -220,7 +220,8 @@ def verify_cms(der: bytes, detached: bytes | None) -> SignatureCheck:
 
 def _others_pem(signed: _SignedData, signer: x509.Certificate) -> tuple[str, ...]:
     """The signature's certificates but the signer's, PEM; unreadable ones are
-    skipped and at most ``_MAX_OTHERS`` kept (every inbound byte is hostile)."""
+    skipped and at most ``_MAX_OTHERS`` kept, the first in the SET's order (every
+    inbound byte is hostile)."""
     found: list[str] = []
     for der in signed.certificates:
         if len(found) == _MAX_OTHERS:

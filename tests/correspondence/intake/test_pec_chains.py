@@ -167,6 +167,16 @@ def test_a_bag_of_mutually_issuing_cas_ends_quickly_untrusted() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_a_signature_carrying_many_certificates_keeps_sixteen() -> None:
+    # The certificates are a DER SET: their order is the encoding's, not the
+    # provider's, so which sixteen are kept is arbitrary; a real chain has one or two.
+    junk_key = _key()
+    junk = [_ec_certificate(f"Junk {n}", "Junk", _key(), junk_key) for n in range(40)]
+    check = verify_message(envelope_signed(ENVELOPE, chained_signer("good"), tuple(junk)))
+    assert check.status == VALID and len(check.intermediates_pem) == 16
+    assert not signer_trusted(check.certificate_pem, [provider_ca()[0]], check.intermediates_pem)
+
+
 def test_two_cas_issuing_each_other_do_not_loop() -> None:
     a_key, b_key, root_key = _key(), _key(), _key()
     a = _ec_certificate("A", "B", a_key, b_key)
