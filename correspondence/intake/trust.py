@@ -57,12 +57,15 @@ class TrustList:
 @dataclass(frozen=True)
 class CertificateVerdict:
     """``problem`` is "" when the certificate counts, else one of the four codes above;
-    ``detail`` says why in English; ``revocation`` how revocation was checked."""
+    ``detail`` says why in English; ``revocation`` how revocation was checked;
+    ``issuers`` the subjects (RFC 4514) above the signer on the path judged, from
+    its issuer up to the trust list's certificate."""
 
     problem: str
     detail: str = ""
     revocation: str = NO_CRL
     crl_next_update: datetime | None = None
+    issuers: tuple[str, ...] = ()
 
 
 def signature_checked(
@@ -114,6 +117,13 @@ def certificate_verdict(
 
 
 def _path_verdict(
+    path: list[x509.Certificate], *, at: datetime, trust: TrustList, now: datetime
+) -> CertificateVerdict:
+    issuers = tuple(certificate.subject.rfc4514_string() for certificate in path[1:])
+    return replace(_path_problem(path, at=at, trust=trust, now=now), issuers=issuers)
+
+
+def _path_problem(
     path: list[x509.Certificate], *, at: datetime, trust: TrustList, now: datetime
 ) -> CertificateVerdict:
     for index, certificate in enumerate(path):

@@ -47,6 +47,7 @@ class Certification:
     reason: str  # for the operator, translated
     detail: str = ""  # what the verification found, technical (English), for a tooltip
     note: str = ""  # of a certified message: how revocation was (not) checked, translated
+    chain: tuple[str, ...] = ()  # the signer's issuers up to the trust list (RFC 4514)
 
 
 def pec_trust_import(*, data: bytes, source: str) -> int:
@@ -159,6 +160,7 @@ def pec_certification(
         "",
         verdict.detail,
         _revocation_note(verdict.revocation, verdict.crl_next_update),
+        verdict.issuers,
     )
 
 

@@ -74,6 +74,8 @@ def test_a_signer_under_an_intermediate_counts_with_the_root_alone_on_the_trust_
     verdict = _verdict("good", crl=True)
     # The root's CRL checks the intermediate; nobody's CRL can check the signer.
     assert (verdict.problem, verdict.revocation) == ("", NO_CRL)
+    root = provider_ca()[0].subject.rfc4514_string()
+    assert verdict.issuers == (INTERMEDIATE.format(kind="good"), root)
     assert _verdict("good").problem == ""
 
 
@@ -274,6 +276,8 @@ def test_intake_certifies_a_chained_envelope_and_says_why_others_do_not_count(
     client.force_login(make_operator("anna", folder_mailbox.pool))
     pages = {name: _case_page(client, line["case"]) for name, line in lines.items()}
     assert "unverified PEC" not in pages["a-chained.eml"] and "certified" in pages["a-chained.eml"]
+    # The certified badge's tooltip shows the path up to the trust list.
+    assert f"← {INTERMEDIATE.format(kind='good')} ← CN=Esempio PEC CA," in pages["a-chained.eml"]
     assert "not on the trust list" in pages["b-bare.eml"]
     assert "had expired at the certified time" in pages["d-expired.eml"]
     assert "was revoked at the certified time" in pages["e-revoked.eml"]
