@@ -201,7 +201,7 @@ def _revocation(
 _MAX_INTERMEDIATES = 5  # between a signer and the trust list; a PEC provider has one or two
 _MAX_BAG = 16  # certificates of a signature tried as intermediates
 _MAX_CHECKS = 64  # signature verifications per search: a crafted bag cannot make it slow
-_MAX_PATHS = 4
+_MAX_PATHS = 4  # paths judged: cross-certified or renewed CAs give a few
 
 
 @dataclass

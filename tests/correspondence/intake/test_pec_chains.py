@@ -29,6 +29,7 @@ from correspondence.intake.trust import (
     NO_CRL,
     REVOKED,
     UNTRUSTED,
+    CertificateVerdict,
     TrustList,
     certificate_verdict,
     chains,
@@ -60,7 +61,7 @@ def _root_crl() -> bytes:
     return crl_pem(revoked, issued=issued, next_update=next_update)
 
 
-def _verdict(kind: str, *, carried: bool = True, crl: bool = False):  # type: ignore[no-untyped-def]
+def _verdict(kind: str, *, carried: bool = True, crl: bool = False) -> CertificateVerdict:
     crls = [x509.load_pem_x509_crl(_root_crl())] if crl else []
     trust = TrustList(anchors=[provider_ca()[0]], crls=crls)
     intermediates = [intermediate_ca(kind)[0]] if carried else []
@@ -136,8 +137,9 @@ def _ec_certificate(
     *,
     ca: bool = True,
     path_length: int | None = None,
+    start: datetime = datetime(2025, 1, 1, tzinfo=UTC),
+    days: int = 3650,
 ) -> x509.Certificate:
-    start = datetime(2025, 1, 1, tzinfo=UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(_ec_name(subject))
@@ -145,7 +147,7 @@ def _ec_certificate(
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=3650))
+        .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
         .sign(signing_key, hashes.SHA256())
     )
@@ -215,6 +217,26 @@ def test_an_intermediates_path_length_is_respected() -> None:
     assert chains(signer, intermediates=intermediates, anchors=[root]) == []
     signer, root, *intermediates = _ladder(2, top_path_length=1)
     assert len(chains(signer, intermediates=intermediates, anchors=[root])) == 1
+
+
+def test_of_an_expired_intermediate_and_its_renewal_the_renewal_counts() -> None:
+    # A CA renewed with the same name and key: both issued the signer; the path
+    # through the renewal is the one on which every certificate counts.
+    root_key, key = _key(), _key()
+    root = _ec_certificate("Root", "Root", root_key, root_key)
+    old_start = datetime(2024, 1, 1, tzinfo=UTC)
+    expired = _ec_certificate("CA 2", "Root", key, root_key, start=old_start, days=365)
+    renewed = _ec_certificate("CA 2", "Root", key, root_key)
+    signer = _ec_certificate("signer", "CA 2", _key(), key, ca=False)
+    trust = TrustList(anchors=[root])
+    verdict = certificate_verdict(
+        signer, at=CERTIFIED, trust=trust, now=NOW, intermediates=[expired, renewed]
+    )
+    assert verdict.problem == ""
+    alone = certificate_verdict(signer, at=CERTIFIED, trust=trust, now=NOW, intermediates=[expired])
+    assert alone.problem == EXPIRED and alone.detail.startswith(
+        "the intermediate certificate CN=CA 2"
+    )
 
 
 def test_an_intermediate_on_the_trust_list_is_an_anchor_itself() -> None:
