@@ -30,7 +30,7 @@ from correspondence.models import (
     OutgoingMail,
     State,
 )
-from correspondence.outbox.compose import InvalidAddress, OutgoingAttachment
+from correspondence.outbox.compose import AUTO_GENERATED, InvalidAddress, OutgoingAttachment
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.outbox.texts import consultation_text, reminder_text
 from correspondence.permissions import LEAD, WORK, acts_for, may, require_case_permission
@@ -325,6 +325,7 @@ def consultation_remind(*, consultation_id: int, now: datetime) -> bool:
         in_reply_to=consultation.message_id,
         references=[consultation.message_id],
         automatic=True,
+        auto_submitted=AUTO_GENERATED,  # a reminder answers no mail it received
     )
     Consultation.objects.filter(pk=consultation.pk).update(
         reminders_sent=F("reminders_sent") + 1, last_reminder_at=now

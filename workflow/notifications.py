@@ -30,7 +30,7 @@ from guardian.shortcuts import get_users_with_perms
 from wagtail.models import PageLogEntry
 
 from correspondence.models import CasePage, Mailbox, Message, OutgoingMail, PoolPage
-from correspondence.outbox.compose import InvalidAddress
+from correspondence.outbox.compose import AUTO_GENERATED, InvalidAddress
 from correspondence.outbox.services import outgoing_mailbox_for, outgoing_queue
 from correspondence.outbox.texts import notification_text, staff_language
 from correspondence.permissions import LEAD, pools_for
@@ -260,6 +260,7 @@ def notification_mail_queue(
                 in_reply_to=None,
                 references=[],
                 automatic=True,
+                auto_submitted=AUTO_GENERATED,  # a notice, not an answer to anyone's mail
             )
     except InvalidAddress as exc:
         logger.warning("no notice to user %s about %s: %s", user.pk, case.number, exc)

@@ -58,6 +58,11 @@ class InvalidAddress(ValueError):
     """An address we cannot put in a header or an SMTP envelope."""
 
 
+# RFC 3834's Auto-Submitted values: an answer a machine sends to a message it received
+# (an acknowledgement), or mail a machine sends of its own accord (a notice, a reminder).
+AUTO_REPLIED, AUTO_GENERATED = "auto-replied", "auto-generated"
+
+
 @dataclass(frozen=True)
 class OutgoingAttachment:
     """A file to send. With a ``content_id`` (no angle brackets) it is an inline image
@@ -85,6 +90,7 @@ class Draft:
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
     automatic: bool = False
+    auto_submitted: str = AUTO_REPLIED  # the header's value when ``automatic``
     attachments: tuple[OutgoingAttachment, ...] = ()
 
 
@@ -181,7 +187,10 @@ def _plain_automatic_compose(draft: Draft) -> bytes:
     references = [r for r in draft.references if r][-MAX_REFERENCES:]
     if references:
         lines.append(_header("References", " ".join(f"<{r}>" for r in references)))
-    lines += [_header("Auto-Submitted", "auto-replied"), _header("X-Auto-Response-Suppress", "All")]
+    lines += [
+        _header("Auto-Submitted", draft.auto_submitted),
+        _header("X-Auto-Response-Suppress", "All"),
+    ]
     # What ``set_content(text, cte="quoted-printable")`` writes, without its header objects.
     lines.append(_TEXT_PART_HEADERS)
     text = b"\n".join((draft.text or "").encode("utf-8").splitlines()) + b"\n"
@@ -212,7 +221,7 @@ def _headers_write(msg: EmailMessage, draft: Draft) -> None:
     if references:
         msg["References"] = " ".join(f"<{r}>" for r in references)
     if draft.automatic:
-        msg["Auto-Submitted"] = "auto-replied"
+        msg["Auto-Submitted"] = draft.auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"
 
 

@@ -32,6 +32,7 @@ from correspondence.models import (
     PoolPage,
 )
 from correspondence.outbox.compose import (
+    AUTO_REPLIED,
     Draft,
     InvalidAddress,
     OutgoingAttachment,
@@ -66,9 +67,9 @@ def outgoing_queue(
     """Writes the mail's timeline message and outbox row; sends it once this commits.
 
     ``mail`` is what ``draft_new`` takes (to, cc, subject, text, html, in_reply_to,
-    references, automatic, attachments). ``mailbox`` is the one whose SMTP sends it (a
-    PEC case's PEC mailbox); ``kind`` the timeline row's (a consultation, say). The
-    subject gets the case number when it lacks it.
+    references, automatic, auto_submitted, attachments). ``mailbox`` is the one whose
+    SMTP sends it (a PEC case's PEC mailbox); ``kind`` the timeline row's (a
+    consultation, say). The subject gets the case number when it lacks it.
     Message-IDs are given without angle brackets. Raises :class:`InvalidAddress`
     before writing anything when an address cannot be used.
     """
@@ -101,6 +102,7 @@ def draft_new(
     in_reply_to: str | None,
     references: Sequence[str],
     automatic: bool,
+    auto_submitted: str = AUTO_REPLIED,
     attachments: Sequence[OutgoingAttachment] = (),
 ) -> Draft:
     """The mail as ``outgoing_queue`` sends it; raises :class:`InvalidAddress` for any
@@ -118,6 +120,7 @@ def draft_new(
         in_reply_to=in_reply_to or "",
         references=tuple(r for r in references if r),
         automatic=automatic,
+        auto_submitted=auto_submitted,
         attachments=tuple(attachments),
     )
 

@@ -164,6 +164,7 @@ PLAIN_AUTOMATIC = [
     {"text": ""},
     {"text": "riga lunga " * 40 + "\nFrom the start\n.\n  trailing spaces   \nè\tà\n"},
     {"text": "no newline at the end, 100% = ok"},
+    {"auto_submitted": "auto-generated"},
 ]
 
 
@@ -233,3 +234,12 @@ def test_a_short_ascii_header_is_written_as_header_would_write_it(value: str) ->
 
     folded = Header(value, "us-ascii", header_name="Subject").encode(linesep="\r\n", maxlinelen=78)
     assert compose._header("Subject", value) == f"Subject: {folded}\r\n"
+
+
+@pytest.mark.parametrize("html", ["", "<p>Avviso</p>"])
+def test_a_notice_says_auto_generated_and_an_acknowledgement_auto_replied(html: str) -> None:
+    """RFC 3834: a machine's answer to a message is auto-replied; mail it sends of its
+    own accord (a notice, a reminder) is auto-generated. Both paths of the composer."""
+    notice = _parsed(mail_compose(_draft(html=html, auto_submitted="auto-generated")))
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert _parsed(mail_compose(_draft(html=html)))["Auto-Submitted"] == "auto-replied"
