@@ -9,8 +9,9 @@ reply; a leader's substitute may while the leader is absent. The intranet and th
 Wagtail admin act through the same workflow task, so each decision is made once,
 whoever makes it and wherever: the workflow's end (``approval_workflow_finish``, which
 ``WAGTAIL_FINISH_WORKFLOW_ACTION`` names through ``workflow.wagtail_finish``) sends, its
-rejection (``reply_rejected``, on ``workflow_rejected``) returns the case. Every step is
-logged on the case.
+rejection (``reply_rejected``, on ``workflow_rejected``) returns the case, and so does an
+approval an administrator cancels there (``reply_cancelled``, on ``workflow_cancelled``).
+Every step is logged on the case.
 """
 
 from typing import Any
@@ -19,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import TaskState, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
@@ -28,6 +29,7 @@ from wagtail.workflows import publish_workflow_state
 from correspondence.errors import CaseActionDenied, CaseActionInvalid
 from correspondence.models import OutgoingMail, ReplyDraft
 from correspondence.outbox.compose import OutgoingAttachment
+from correspondence.outbox.texts import staff_language
 from correspondence.permissions import LEAD, may, pools_for
 from intranet.models import Absence
 from workflow.lifecycle import case_locked, case_transition
@@ -252,9 +254,34 @@ def reply_rejected(*, workflow_state: WorkflowState, user: Any) -> None:
     obj = workflow_state.content_object
     if not isinstance(obj, PendingReply):
         return
-    pending = PendingReply.objects.select_for_update().get(pk=obj.pk)
     task_state = workflow_state.current_task_state
     comment = task_state.get_comment() if task_state is not None else ""
+    _reply_returned(pending_id=obj.pk, user=user, comment=comment)
+
+
+@transaction.atomic
+def reply_cancelled(*, workflow_state: WorkflowState, user: Any) -> None:
+    """After an administrator cancelled the approval in Wagtail's admin
+    (``workflow_cancelled``): nobody can approve the reply any more, so it returns to
+    its author as a rejection whose comment, in the author's language, says so, and
+    the case goes back to taken instead of awaiting approval for ever."""
+    obj = workflow_state.content_object
+    if not isinstance(obj, PendingReply):
+        return
+    name = (user.get_full_name() or user.get_username()) if user else ""
+    with translation.override(staff_language(obj.author)):
+        comment = _(
+            "The approval was cancelled in the administration by %(name)s: "
+            "send the reply again if it should still leave."
+        ) % {"name": name or "?"}
+    _reply_returned(pending_id=obj.pk, user=user, comment=comment)
+
+
+def _reply_returned(*, pending_id: int, user: Any, comment: str) -> None:
+    """Marks a waiting reply rejected with ``comment``; its case returns to taken."""
+    pending = PendingReply.objects.select_for_update().get(pk=pending_id)
+    if pending.status != PendingReply.Status.PENDING:
+        return  # decided already: nothing waits
     PendingReply.objects.filter(pk=pending.pk).update(
         status=PendingReply.Status.REJECTED,
         decided_by=user,

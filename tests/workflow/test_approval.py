@@ -283,3 +283,37 @@ def test_the_leader_sees_it_in_wagtails_review_panel_and_may_approve_there(
     client.force_login(team["colleague"])
     team["colleague"].user_permissions.add(Permission.objects.get(codename="access_admin"))
     assert answered.number not in client.get("/admin/").content.decode()
+
+
+def test_an_approval_cancelled_in_the_admin_returns_the_reply_to_its_author(
+    answered: CasePage,
+    team: dict[str, User],
+    smtp: SmtpServer,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Cancelling the workflow is what Wagtail's edit view does for a superuser's "Cancel
+    workflow"; nobody could approve the reply afterwards, so the case must not wait."""
+    admin = User.objects.create_superuser("root", password="pw", first_name="Ada", last_name="Root")
+    team["junior"].profile.language = "it"
+    team["junior"].profile.save()
+    pending = PendingReply.objects.get(case=answered)
+    with django_capture_on_commit_callbacks(execute=True):
+        pending.current_workflow_state.cancel(user=admin)
+    case = CasePage.objects.get(pk=answered.pk)
+    pending.refresh_from_db()
+    assert (case.state, case.assignee) == ("taken", team["junior"])
+    assert pending.status == "rejected" and pending.decided_by == admin
+    assert (
+        pending.comment.startswith("L'approvazione è stata annullata")
+        and "Ada Root" in pending.comment
+    )
+    assert smtp.envelopes == [] and not OutgoingMail.objects.filter(case=case).exists()
+    entry = PageLogEntry.objects.filter(
+        page_id=case.pk, action="correspondence.case.reply_rejected"
+    ).get()
+    assert entry.data["reason"] == pending.comment and entry.user_id == admin.pk
+    author = Client()
+    author.force_login(team["junior"])
+    page = author.get(case.url).content.decode()
+    assert "La tua risposta è stata respinta" in page  # in the author's language
+    assert "Ada Root" in page and "Invia risposta" in page  # the comment; the composer is back
