@@ -335,3 +335,19 @@ def test_admin_sees_every_pool_and_the_whole_admin(demo: Demo, browser_page: Any
     assert page.goto(demo.url + "/admin/pages/").status == 200
     assert page.goto(demo.url + "/admin/users/").status == 200
     assert page.goto(demo.url + "/admin/snippets/correspondence/quarantinedmessage/").status == 200
+
+
+def test_the_demo_worker_sends_the_acknowledgements_of_the_demo_mail_together(demo: Demo) -> None:
+    """On the demo's SQLite and folder broker, the acknowledgements of a batch of mail
+    leave through one outbox_send_many_task, run by the demo's real worker."""
+    automatic = (
+        "SELECT count(*), sum(state = 'sent') FROM correspondence_outgoingmail WHERE automatic"
+    )
+    log = demo.data_dir / "demo.log"
+
+    def all_sent() -> bool:
+        total, sent = demo.rows(automatic)[0]
+        return total > 1 and total == sent
+
+    _wait("send the acknowledgements of its mail", all_sent, 120, log)
+    assert "Task correspondence.tasks.outbox_send_many_task[" in log.read_text(errors="replace")
