@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from wagtail.models import Page
 
 from correspondence.intake import filing
@@ -99,3 +100,42 @@ def test_a_pec_receipt_in_a_batch_is_filed_as_a_receipt(folder_mailbox: Mailbox)
     results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
     assert [r.outcome for r in results] == ["created", "receipt"]
     assert CasePage.objects.count() == 1
+
+
+def test_copys_own_characters_and_a_nul_from_a_sender_lose_nothing(
+    folder_mailbox: Mailbox,
+) -> None:
+    """Rows go to PostgreSQL with COPY, whose text format gives tabs, newlines, backslashes
+    and ``\\N`` a meaning, and a NUL no text column takes. Whatever a sender writes, each
+    message is filed with its values as they were, or quarantined with its bytes (a NUL
+    on PostgreSQL, as an INSERT would refuse it), and the rest of the batch goes on."""
+    copy_characters = (
+        b'From: "Tab\\there \\\\N" <tab\\\\N@example.it>\r\nTo: sinistri@assicura.example.it\r\n'
+        b"Subject: a\\tb \\N \\\\. end\r\nMessage-ID: <copy@example.it>\r\n"
+        b"Date: Tue, 03 Mar 2026 10:00:00 +0100\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+        b"--x\r\nContent-Type: text/plain\r\n\r\nriga\\N\tcon\\\\tab\r\n"
+        b"--x\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="a\tb\\\\N.pdf"\r\n\r\n%PDF\r\n--x--\r\n'
+    )
+    nul = _mail(3).replace(b"<m3@example.it>", b"<nul\x00id@example.it>")
+    raws = [_mail(1), copy_characters, nul, _mail(2)]
+    results = messages_ingest(mailbox=folder_mailbox, messages=_incoming(raws))
+    assert [r.outcome for r in results[:2]] + [results[3].outcome] == ["created"] * 3
+    understood = results[1].understood
+    assert understood is not None and understood.sender is not None
+    stored = Message.objects.get(imap_uid=2)
+    assert (stored.subject, stored.from_address, stored.from_name, stored.text) == (
+        understood.message.subject,
+        understood.sender.address,
+        understood.sender.name,
+        understood.message.text,
+    )
+    assert "\\N" in stored.text and "\t" in stored.text
+    (attachment,) = stored.attachments.filter(evidence=False)
+    assert attachment.filename == understood.message.attachments[0].filename
+    if connection.vendor == "postgresql":
+        assert results[2].outcome == "quarantined" and "NUL" in results[2].reason
+        assert QuarantinedMessage.objects.get().raw.read() == nul
+    else:  # SQLite stores a NUL
+        assert results[2].outcome == "created"
