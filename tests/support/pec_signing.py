@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +19,11 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 Keyed = tuple[x509.Certificate, rsa.RSAPrivateKey]
+# The corpus's provider envelope the tests re-sign, and the time its daticert.xml certifies.
+ENVELOPE = (
+    Path(__file__).resolve().parents[2] / "fixtures/mail/17-pec-posta-certificata.eml"
+).read_bytes()
+CERTIFIED = datetime(2026, 3, 3, 9, 15, 22, tzinfo=UTC)
 
 
 def _name(common: str) -> x509.Name:

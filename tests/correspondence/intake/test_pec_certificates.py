@@ -33,6 +33,8 @@ from correspondence.intake.trust import (
 from correspondence.models import CasePage, Mailbox, Message, PecRevocationList
 from correspondence.services.pec_trust import pec_crl_import, pec_trust_import
 from tests.support.pec_signing import (
+    CERTIFIED,
+    ENVELOPE,
     ca_pem,
     crl_pem,
     envelope_signed,
@@ -44,10 +46,6 @@ from tests.support.pec_signing import (
     stranger_signer,
 )
 
-ENVELOPE = (
-    Path(__file__).resolve().parents[3] / "fixtures/mail/17-pec-posta-certificata.eml"
-).read_bytes()
-CERTIFIED = datetime(2026, 3, 3, 9, 15, 22, tzinfo=UTC)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 

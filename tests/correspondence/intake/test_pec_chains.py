@@ -38,6 +38,8 @@ from correspondence.intake.trust import (
 from correspondence.models import CasePage, Mailbox
 from correspondence.services.pec_trust import pec_crl_import, pec_trust_import
 from tests.support.pec_signing import (
+    CERTIFIED,
+    ENVELOPE,
     ca_pem,
     chained_signer,
     crl_pem,
@@ -46,10 +48,6 @@ from tests.support.pec_signing import (
     provider_ca,
 )
 
-ENVELOPE = (
-    Path(__file__).resolve().parents[3] / "fixtures/mail/17-pec-posta-certificata.eml"
-).read_bytes()
-CERTIFIED = datetime(2026, 3, 3, 9, 15, 22, tzinfo=UTC)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 INTERMEDIATE = "CN=Esempio PEC CA 2 ({kind}),O=Gestore PEC di Esempio S.p.A.,C=IT"
 
