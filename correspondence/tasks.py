@@ -78,35 +78,38 @@ def outbox_send_many_task(outgoing_ids: list[int]) -> dict[str, int]:
 
 @receiver(outgoing_queued)
 def _outgoing_send_enqueue(sender: type, outgoing_ids: list[int], **kwargs: Any) -> None:
-    """Enqueues the sending of mail that was just queued and committed: one task for
-    each ``SEND_TOGETHER`` mails (an intake batch acknowledges up to 250 new
-    cases; a broker message each cost more than composing them).
+    """Enqueues the sending of mail that was just queued and committed (``sends_enqueue``).
 
     With the broker down, the first failure leaves them all to the sweep: each further
     try would only wait for the same broker again, and the action has committed.
     """
+    try:
+        sends_enqueue(outgoing_ids)
+    except BrokerError as exc:
+        logger.warning(
+            "the task queue is unreachable (%s): up to %d outgoing mails wait for the sweep",
+            exc,
+            len(outgoing_ids),
+        )
+
+
+def sends_enqueue(outgoing_ids: list[int]) -> None:
+    """One sending task for each ``SEND_TOGETHER`` mails (an intake batch acknowledges up
+    to 250 new cases; a broker message each cost more than composing them). Raises the
+    broker's error at the first message it refuses."""
     for start in range(0, len(outgoing_ids), SEND_TOGETHER):
         some = outgoing_ids[start : start + SEND_TOGETHER]
-        try:
-            if len(some) == 1:
-                outbox_send_task.delay(some[0])
-            else:
-                outbox_send_many_task.delay(some)
-        except BrokerError as exc:
-            logger.warning(
-                "the task queue is unreachable (%s): %d outgoing mails wait for the sweep",
-                exc,
-                len(outgoing_ids) - start,
-            )
-            return
+        if len(some) == 1:
+            outbox_send_task.delay(some[0])
+        else:
+            outbox_send_many_task.delay(some)
 
 
 @shared_task(name="correspondence.tasks.outbox_retry_task", **TRANSIENT)
 def outbox_retry_task() -> int:
     """Queues a send of every mail whose next attempt is due; beat runs it every minute."""
     ids = outgoing_due()
-    for outgoing_id in ids:
-        outbox_send_task.delay(outgoing_id)
+    sends_enqueue(ids)
     return len(ids)
 
 

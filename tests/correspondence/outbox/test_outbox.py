@@ -476,3 +476,18 @@ def test_one_mail_queued_alone_is_one_task_of_its_own(
     with django_capture_on_commit_callbacks(execute=True):
         outgoing = _queued(mailbox, make_case)
     assert _outbox_queue_drained() == [("correspondence.tasks.outbox_send_task", [outgoing.pk])]
+
+
+def test_the_retry_sweep_enqueues_due_mail_twenty_to_a_task(
+    mailbox: Mailbox, make_case: Callable[..., CasePage]
+) -> None:
+    queued = [_queued(mailbox, make_case) for _n in range(25)]
+    OutgoingMail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    _outbox_queue_drained()
+    assert outbox_retry_task() == 25
+    tasks = _outbox_queue_drained()
+    assert [(name, len(ids)) for name, (ids,) in tasks] == [
+        ("correspondence.tasks.outbox_send_many_task", 20),
+        ("correspondence.tasks.outbox_send_many_task", 5),
+    ]
+    assert sorted(i for _name, (ids,) in tasks for i in ids) == sorted(o.pk for o in queued)
